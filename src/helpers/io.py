@@ -1,0 +1,88 @@
+"""Reading and writing tables: atomic, deterministic, validated.
+
+In: DataFrames and a ``schema.Table`` contract (or none, for free-form outputs).
+Out: Parquet/CSV files whose bytes depend only on their content.
+Used by: every stage module.
+
+Writes go to a temporary name in the same directory and are renamed into
+place, so an interrupted run never leaves a half-written table that a later
+stage would read as complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from .schema import Table, conform
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_parquet(df: pd.DataFrame, path: Path, table: Table | None = None) -> pd.DataFrame:
+    """Validate (when a contract is given) and write ``df``; returns what was written."""
+    if table is not None:
+        df = conform(df, table)
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+    return df
+
+
+def write_csv(df: pd.DataFrame, path: Path, table: Table | None = None, float_format: str = "%.6g") -> pd.DataFrame:
+    if table is not None:
+        df = conform(df, table)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n", float_format=float_format)
+    return df
+
+
+def read_table(path: Path, table: Table | None = None) -> pd.DataFrame:
+    """Read a Parquet or CSV table, with a message that says which stage makes it when missing."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist: run the stage that produces it first "
+            "(see README, 'Which notebook produces which file')."
+        )
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+    else:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return conform(df, table) if table is not None else df
