@@ -1,0 +1,149 @@
+"""Character-level repair of scraped text: quotes, whitespace, glued words, sentences.
+
+In: strings (a paragraph of a raw page, or the kept pieces of one).
+Out: normalised strings, offsets of glued-word boundaries, sentence spans,
+and comparison keys used to find repeated sentences.
+Used by: ``helpers.segment`` and ``helpers.clean`` (notebook 01-clean).
+
+Normalisation (applied to kept text only; raw offsets stay on the raw page):
+curly single quotes and apostrophes become ``'``, curly double quotes become
+``"`` (one convention everywhere, apostrophes stay inside their words);
+no-break and zero-width spaces become ordinary spaces or disappear; runs of
+whitespace become one space.
+
+Glued words are split by inserting a space, never by deleting text:
+``lowercase|Capitalised`` inside a token ("DahukOn" → "Dahuk On", needs two
+lowercase letters before the capital, so "McCain", "iPhone", "DiCaprio" stay),
+``ACRONYM|Capitalised`` ("MEKDalia" → "MEK Dalia", the capitalised word needs 3+
+letters) and ``word.|Capitalised`` ("pledges.There" → "pledges. There").
+Tokens listed in ``data/lexicons/text_repair.yaml`` (``camel_case_words``) and
+tokens starting with a listed name prefix ("MacDonald") are never split.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import yaml
+
+from .paths import LEXICONS_DIR
+
+TEXT_REPAIR_FILE = LEXICONS_DIR / "text_repair.yaml"
+
+_QUOTE_MAP = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+        "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u2060": "",
+    }
+)
+
+# Sentence end: . ! ? (or …) with optional closing quotes/brackets, then space.
+_SENT_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+# A lost space after a full stop: "pledges.There".
+_GLUED_STOP = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_LOWER_UPPER = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
+_ACRONYM_UPPER = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]{2,})")
+_TOKEN = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=1)
+def repair_lexicon() -> dict:
+    """The text-repair vocabulary (cached; edit the YAML file, not this code)."""
+    with open(TEXT_REPAIR_FILE, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return {
+        "camel_case_words": set(data.get("camel_case_words") or []),
+        "name_prefixes": tuple(data.get("name_prefixes") or []),
+        "caption_anchor_words": [w.lower() for w in data.get("caption_anchor_words") or []],
+        "caption_resume_words": {w.lower() for w in data.get("caption_resume_words") or []},
+        "bio_roles": [w.lower() for w in data.get("bio_roles") or []],
+    }
+
+
+def normalise_text(text: str) -> str:
+    """Straight quotes, ordinary spaces, single spaces, no leading/trailing space."""
+    text = text.translate(_QUOTE_MAP)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_protected_token(token: str) -> bool:
+    """A listed word with an inner capital ("YouTube", "YouTube's")."""
+    bare = re.sub(r"^[^\w]+|[^\w]+$", "", token)
+    bare = re.sub(r"['\u2019]s$", "", bare)
+    return bare in repair_lexicon()["camel_case_words"]
+
+
+def glue_boundaries(text: str) -> list[int]:
+    """Offsets in ``text`` where a space is missing between two glued words."""
+    lex = repair_lexicon()
+    cuts: list[int] = []
+    for tok in _TOKEN.finditer(text):
+        token = tok.group()
+        if _is_protected_token(token):
+            continue
+        word_start = re.search(r"[A-Za-z]", token)
+        for rx in (_LOWER_UPPER, _ACRONYM_UPPER, _GLUED_STOP):
+            for m in rx.finditer(token):
+                left = token[word_start.start() if word_start else 0 : m.start()]
+                left_word = re.split(r"[^A-Za-z]", left)[-1]
+                if rx is _LOWER_UPPER and left_word in lex["name_prefixes"]:
+                    continue
+                if rx is _ACRONYM_UPPER and not left_word.isupper():
+                    continue
+                cuts.append(tok.start() + m.start())
+    return sorted(set(cuts))
+
+
+def repair_glued_words(text: str) -> str:
+    """Insert a space at every glued-word boundary (see module docstring)."""
+    cuts = glue_boundaries(text)
+    if not cuts:
+        return text
+    out, prev = [], 0
+    for c in cuts:
+        out.append(text[prev:c])
+        prev = c
+    out.append(text[prev:])
+    return " ".join(out)
+
+
+def clean_paragraph(text: str) -> str:
+    """Kept text of a paragraph as it goes into ``articles.text``."""
+    return repair_glued_words(normalise_text(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text``; spans cover no surrounding space.
+
+    A sentence ends at . ! ? or … (plus closing quotes/brackets) before a space,
+    or at a full stop glued to the next capitalised word ("pledges.There").
+    Abbreviations like "U.S." may split a sentence; that only makes the
+    repeated-sentence check a little stricter, never wrong.
+    """
+    ends = {m.end() for m in _SENT_END.finditer(text)}
+    ends |= {m.start() for m in _GLUED_STOP.finditer(text)}
+    ends.add(len(text))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in sorted(ends):
+        seg = text[start:end]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if seg.strip():
+            spans.append((start + lead, start + trail))
+        start = end
+    return spans
+
+
+def comparison_key(text: str) -> str:
+    """Lower-case words only: two copies of a sentence get the same key
+    whatever their quotes, spacing, glued words or punctuation."""
+    words = re.findall(r"[a-z0-9]+", repair_glued_words(normalise_text(text)).lower())
+    return " ".join(words)
+
+
+def n_words(text: str) -> int:
+    return len(text.split())
