@@ -10,7 +10,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast nbval lab bench lock checksums clean-venv clean-cache
+.PHONY: help setup run report test test-fast nbval lab bench lock checksums clean-venv clean-cache
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,7 +29,11 @@ $(STAMP): requirements.lock pyproject.toml
 run: setup ## Set up and run the whole study (params.yaml) with papermill
 	$(BIN)/python -m helpers.pipeline
 
-test: setup ## Set up and run every test: unit, end-to-end and nbval on the executed notebooks
+report: setup ## Render the executed notebooks as an offline HTML report (reports/html/index.html); HIDE_CODE=1 hides code
+	$(BIN)/python -m helpers.report $(if $(HIDE_CODE),--hide-code)
+
+test: setup ## Set up and run every test: unit, end-to-end, browser and nbval on the executed notebooks
+	sh scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest tests reports/notebooks $(NBVAL)
 
 test-fast: setup ## Unit tests only (no notebook execution, no end-to-end run)
@@ -39,7 +43,7 @@ nbval: setup ## Re-execute the published notebooks and compare every output
 	$(BIN)/python -m pytest reports/notebooks $(NBVAL)
 
 lab: setup ## Open JupyterLab on the notebooks with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: setup ## Benchmark the entity stage (writes reports/benchmarks/entities.json)
 	$(BIN)/python -m helpers.bench entities
