@@ -25,8 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .io import atomic_path, write_csv  # noqa: E402
+from .schema import UNATTRIBUTED  # noqa: E402
 
-UNATTRIBUTED = "unattributed"
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 GREY = "#999999"

@@ -53,9 +53,9 @@ from .labels import LABEL_CLASSES, LabelEntry, extract_labels, load_label_lexico
 from .lexstats import distinctive_terms, term_counts
 from .paths import LEXICONS_DIR, Paths
 from .quotes import direct_quotations, inside_any, quoted_share, quoted_spans
+from .schema import UNATTRIBUTED
 from .stats import ratio_ci
 
-UNATTRIBUTED = "unattributed"
 VOICES = ("all", "own")
 ALIAS_CLASSES = (
     "acronym_mek",

