@@ -104,6 +104,9 @@ def test_scrub_notebook_removes_timings_and_paths():
                                 "input_path": "/abs/in", "output_path": "/abs/out", "parameters": {"a": 1}}
     nb.cells[0].metadata["papermill"] = {"start_time": "t", "end_time": "t", "duration": 1.0, "status": "completed"}
     nb.cells[0].metadata["execution"] = {"iopub.status.busy": "t"}
+    injected = nbformat.v4.new_code_cell("a = 1", metadata={"tags": ["injected-parameters"]})
+    nb.cells.append(injected)
     out = pipeline.scrub_notebook(nb)
     assert out.metadata["papermill"] == {"parameters": {"a": 1}}
+    assert out.cells[1]["id"] == "injected-parameters"
     assert out.cells[0].metadata == {"papermill": {"status": "completed"}}

@@ -14,15 +14,31 @@ Used by: ``make run`` and users running the study on their own corpus::
 
 Every parameter in the YAML file is checked against the ``parameters`` cell
 of the notebook it is meant for *before* any notebook runs, so a typo fails
-fast with the file and key named. The run stops at the first failing
-notebook, names the notebook and the cell, keeps the failed notebook as
-``<name>.failed.ipynb`` and exits non-zero.
+fast with the file and key named; so are the raw directory (exists, holds a
+page) and, for the clean stage, the format of its ``SHA256SUMS`` and metadata
+overrides files (file and line named). Nothing is written under the output root
+before these checks pass. The run stops at the first failing notebook, names
+the notebook and the cell, keeps the failed notebook as ``<name>.failed.ipynb``
+and exits non-zero.
+
+Interruptions: every table is written to a hidden temporary name and renamed
+(``helpers.io``), so a killed run never leaves a half-written table under its
+final name. On Ctrl-C (SIGINT) or SIGTERM the runner stops the notebook's
+kernel (nbclient shuts it down), removes its temporary files and exits with
+status 130; after SIGKILL the kernel notices its parent is gone and exits
+within about a second (ipykernel's parent poller). The executed copy of a
+notebook is removed when its stage starts and written when it ends, so its
+presence means the stage's last run completed. The next run removes temporary
+files a killed run left under the output root, then recomputes every table:
+its outputs are byte-identical to an uninterrupted run's.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +48,7 @@ import nbformat
 import yaml
 
 from . import paths as P
-from .io import atomic_path
+from .io import atomic_path, remove_stale_temporaries
 
 
 @dataclass(frozen=True)
@@ -136,9 +152,44 @@ def check_raw_dir(raw_dir: Path) -> None:
         raise PipelineError(f"raw directory {raw_dir} does not exist")
     if not raw_dir.is_dir():
         raise PipelineError(f"raw directory {raw_dir} is not a directory")
-    pages = [p for p in raw_dir.iterdir() if p.is_file() and p.name not in P.CONTROL_FILES]
+    # the same files the clean stage reads: hidden files and subdirectories are not pages
+    pages = [p for p in raw_dir.iterdir()
+             if p.is_file() and not p.name.startswith(".") and p.name not in P.CONTROL_FILES]
     if not pages:
         raise PipelineError(f"raw directory {raw_dir} holds no page to analyse")
+
+
+def _parameter_value(name: str, parameters: dict[str, Any], declared: dict[str, Any]) -> Any:
+    """The value a notebook will see: the planned one, else its literal default."""
+    if name in parameters:
+        return parameters[name]
+    try:
+        return ast.literal_eval(str(declared.get(name)))
+    except (ValueError, SyntaxError):
+        return None
+
+
+def check_clean_inputs(raw_dir: Path, parameters: dict[str, Any],
+                       notebooks_dir: Path = P.NOTEBOOKS_DIR) -> None:
+    """The clean stage's control files, checked before any work (file and line named)."""
+    from .clean import OverrideError, check_overrides_file
+    from .rawfiles import ChecksumFileError, read_checksums
+
+    declared = notebook_parameters(notebooks_dir / next(s.notebook for s in STAGES if s.name == "clean"))
+    sums = raw_dir / P.CHECKSUMS_NAME
+    overrides = raw_dir / P.OVERRIDES_NAME
+    checks = []
+    if _parameter_value("verify_checksums", parameters, declared) and sums.is_file():
+        checks.append((sums, read_checksums))
+    if _parameter_value("apply_overrides", parameters, declared) and overrides.is_file():
+        checks.append((overrides, check_overrides_file))
+    for path, check in checks:
+        try:
+            check(path)
+        except (ChecksumFileError, OverrideError) as exc:
+            raise PipelineError(str(exc)) from None
+        except UnicodeDecodeError as exc:
+            raise PipelineError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -147,6 +198,8 @@ def scrub_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for key in ("start_time", "end_time", "duration", "input_path", "output_path", "environment_variables"):
         pm_meta.pop(key, None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives it a random id on every run
         cell.metadata.pop("execution", None)
         cp = cell.metadata.get("papermill")
         if cp is not None:
@@ -172,6 +225,7 @@ def run_stage(stage: Stage, parameters: dict[str, Any], out_notebooks: Path, ker
     source = notebooks_dir / stage.notebook
     target = out_notebooks / stage.notebook
     out_notebooks.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # present again only when this run of the stage completes
     with atomic_path(target) as tmp:
         try:
             pm.execute_notebook(
@@ -206,8 +260,15 @@ def build_arg_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _interrupt_on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_arg_parser().parse_args(argv)
+    # SIGTERM (kill, a batch system's time limit) unwinds like Ctrl-C: the kernel
+    # is shut down and temporary files are removed instead of left behind.
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         params_file = P.resolve(args.params, Path.cwd())
         params = load_params(params_file)
@@ -227,9 +288,16 @@ def main(argv: list[str] | None = None) -> int:
             raise PipelineError(f"no notebook to run in {P.NOTEBOOKS_DIR}")
         run_plan = plan(params, stages, params_file)
         run_paths = P.run_paths(common.get("raw_dir", "data/raw"), common.get("out_dir", "."))
-        if any(s.name == "clean" for s in stages):
-            check_raw_dir(run_paths.raw_dir)
+        for stage, parameters in run_plan:
+            if stage.name == "clean":
+                check_raw_dir(run_paths.raw_dir)
+                check_clean_inputs(run_paths.raw_dir, parameters)
         kernel = args.kernel or kernel_name()
+        # all checks passed: from here on the run may write under the output root
+        stale = [d for root in (run_paths.processed_dir, run_paths.interim_dir, run_paths.reports_dir)
+                 for d in remove_stale_temporaries(root)]
+        if stale:
+            print(f"removed {len(stale)} temporary file(s) left by an interrupted run", flush=True)
         for stage, parameters in run_plan:
             print(f"[{stage.name}] notebooks/{stage.notebook}", flush=True)
             written = run_stage(stage, parameters, run_paths.executed_notebooks_dir, kernel)
@@ -237,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        print(f"interrupted ({str(exc) or 'SIGINT'}): tables written so far are complete; "
+              "run again to finish (it recomputes every table)", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     return 0
 
 
