@@ -37,7 +37,7 @@ import pandas as pd
 from . import schema
 from .io import write_csv, write_parquet
 from .paths import Paths
-from .rawfiles import scan_raw_dir
+from .rawfiles import MAX_PAGE_BYTES, scan_raw_dir
 from .segment import ArticleDraft, PageDraft, dedup_sentences, draft_page, finish_page, kept_text
 from .textrepair import clean_paragraph
 
@@ -100,6 +100,31 @@ def read_overrides(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
+def _check_override_row(where: str, row: dict, known: set[str] | None, done: set[tuple[str, str]]) -> None:
+    """Raise OverrideError for a bad line; ``known`` None skips the article id check."""
+    if row["field"] not in OVERRIDE_FIELDS:
+        raise OverrideError(f"{where}: unknown field {row['field']!r} (allowed: {', '.join(OVERRIDE_FIELDS)})")
+    if known is not None and row["article_id"] not in known:
+        raise OverrideError(f"{where}: unknown article_id {row['article_id']!r}")
+    if not row["value"]:
+        raise OverrideError(f"{where}: empty value")
+    if not row["source"]:
+        raise OverrideError(f"{where}: empty source (say where the value comes from)")
+    if row["field"] == "published" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["value"]):
+        raise OverrideError(f"{where}: published must be YYYY-MM-DD, found {row['value']!r}")
+    if (row["article_id"], row["field"]) in done:
+        raise OverrideError(f"{where}: second override of {row['article_id']}.{row['field']}")
+    done.add((row["article_id"], row["field"]))
+
+
+def check_overrides_file(path: Path) -> None:
+    """Every check of ``apply_overrides`` that needs no articles (the batch runner's
+    pre-flight, so a malformed line fails before any page is read)."""
+    done: set[tuple[str, str]] = set()
+    for lineno, row in read_overrides(path):
+        _check_override_row(f"{path}:{lineno}", row, None, done)
+
+
 def apply_overrides(articles: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Apply each override line to ``articles``; unknown ids/fields are errors naming the line."""
     articles = articles.copy()
@@ -108,19 +133,7 @@ def apply_overrides(articles: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, p
     done: set[tuple[str, str]] = set()
     for lineno, row in read_overrides(path):
         where = f"{path}:{lineno}"
-        if row["field"] not in OVERRIDE_FIELDS:
-            raise OverrideError(f"{where}: unknown field {row['field']!r} (allowed: {', '.join(OVERRIDE_FIELDS)})")
-        if row["article_id"] not in known:
-            raise OverrideError(f"{where}: unknown article_id {row['article_id']!r}")
-        if not row["value"]:
-            raise OverrideError(f"{where}: empty value")
-        if not row["source"]:
-            raise OverrideError(f"{where}: empty source (say where the value comes from)")
-        if row["field"] == "published" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["value"]):
-            raise OverrideError(f"{where}: published must be YYYY-MM-DD, found {row['value']!r}")
-        if (row["article_id"], row["field"]) in done:
-            raise OverrideError(f"{where}: second override of {row['article_id']}.{row['field']}")
-        done.add((row["article_id"], row["field"]))
+        _check_override_row(where, row, known, done)
         mask = articles["article_id"] == row["article_id"]
         old = articles.loc[mask, row["field"]].iloc[0]
         articles.loc[mask, row["field"]] = row["value"]
@@ -140,16 +153,21 @@ def apply_overrides(articles: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, p
 
 
 def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
-                 overrides_file: Path | None = None) -> CleanResult:
+                 overrides_file: Path | None = None,
+                 max_page_bytes: int | None = MAX_PAGE_BYTES) -> CleanResult:
     """Run the cleaning stage on every file of ``raw_dir`` (see module docstring).
 
     ``checksums_file``: a sha256sum-format file to verify pages against; None or
     a missing file means no verification (pages get checksum_status 'unverified').
     ``overrides_file``: metadata overrides to apply; None or a missing file means
     none. Control files in ``raw_dir`` are listed in the manifest either way.
+    ``max_page_bytes``: larger pages are rejected unread (None: no limit; see
+    ``rawfiles.MAX_PAGE_BYTES`` for the default and why).
+    An accepted page in which every block was removed (a page of site furniture
+    only) stays ``ok`` with 0 articles and a manifest note saying so.
     """
     raw_dir = Path(raw_dir)
-    scan = scan_raw_dir(raw_dir, checksums_file, overrides_file)
+    scan = scan_raw_dir(raw_dir, checksums_file, overrides_file, max_page_bytes)
     warnings = list(scan.warnings)
     drafts: list[PageDraft] = [draft_page(page, i) for i, page in enumerate(scan.pages)]
     dedup_sentences(drafts)
@@ -188,9 +206,13 @@ def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
 
     manifest = pd.DataFrame(scan.manifest_rows, columns=schema.RAW_MANIFEST.names)
     manifest["n_articles"] = [n_articles.get(n, 0) for n in manifest["source_file"]]
-    for name in manifest.loc[(manifest["role"] == "page") & (manifest["status"] == "ok"), "source_file"]:
+    no_text = "no article text: every block removed (reasons in removed_blocks)"
+    for i in manifest.index[(manifest["role"] == "page") & (manifest["status"] == "ok")]:
+        name = manifest.at[i, "source_file"]
         if n_articles.get(name, 0) == 0:
             warnings.append(f"{name}: accepted but no article text found")
+            note = manifest.at[i, "reason"]
+            manifest.at[i, "reason"] = no_text if pd.isna(note) else f"{note}; {no_text}"
     if not article_rows:
         raise NoArticlesError(
             f"no article found in {raw_dir}: {len(scan.pages)} page(s) accepted, "

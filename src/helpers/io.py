@@ -6,13 +6,18 @@ Used by: every stage module.
 
 Writes go to a temporary name in the same directory and are renamed into
 place, so an interrupted run never leaves a half-written table that a later
-stage would read as complete.
+stage would read as complete. The temporary name is hidden and cannot be taken
+for a table: ``.<name>.<random>.tmp<suffix>``. A run killed outright (SIGKILL,
+power loss) can leave such a file behind; it is harmless, and the batch runner
+removes those under its output root at the start of the next run
+(``remove_stale_temporaries``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +54,30 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+# what atomic_path's mkstemp names look like (8 random characters)
+_TEMPORARY_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[^.]+)?$")
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a name ``atomic_path`` gives to a file it has not renamed yet."""
+    return bool(_TEMPORARY_NAME.match(Path(path).name))
+
+
+def remove_stale_temporaries(root: Path) -> list[Path]:
+    """Delete every ``atomic_path`` temporary under ``root``; returns them, sorted.
+
+    Only safe when no other run writes under ``root`` at the same time (the
+    runner calls it before its first stage).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    stale = sorted(p for p in root.rglob(".*.tmp*") if p.is_file() and is_temporary(p))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
 
 
 def write_text(path: Path, text: str) -> None:

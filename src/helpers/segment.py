@@ -84,8 +84,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import yaml
 
@@ -126,7 +128,9 @@ _NAME_TOKEN = r"(?!(?:Posted|Published|Updated|On)\b)[A-Z][A-Za-z]*(?:[-'\u2019]
 _PARTICLE = r"(?:al|bin|ibn|de|da|del|van|von|der|el|le|la)"
 NAME_RX = rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{1,3}}"
 # Loose: tokens may be glued to a title ("KhalqMichael"); fixed afterwards.
-_LOOSE_NAME_RX = r"(?:[A-Z][\w'\u2019.-]*\s+){1,3}[A-Z][\w'\u2019.-]*"
+# A token is at most 61 characters and never gives back what it took
+# (possessive), so a 1 MB run of glued capitals is read in linear time.
+_LOOSE_NAME_RX = r"(?:[A-Z][\w'\u2019.-]{0,60}+\s+){1,3}[A-Z][\w'\u2019.-]{0,60}+"
 TEASER_RX = re.compile(
     rf"(?P<name>{_LOOSE_NAME_RX}),\s+(?P<outlet>[^,:\n]{{2,60}}?),\s+(?P<date>{DATE_RX})\s*:[\s\u2026.]*"
 )
@@ -137,7 +141,10 @@ _POSTED_RX = re.compile(
 _BIO_RX = re.compile(rf"^(?P<name>{NAME_RX})\s+(?:is|was)\s+(?:a|an|the)\b(?P<rest>.*)$", re.S)
 _DATELINE_RX = re.compile(r"[A-Z][A-Z.'\u2019]+(?:[ ,]+[A-Z][A-Z.'\u2019]+)*\s*[-\u2013\u2014]\s+(?=[A-Z\"\u201c])")
 _URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"\u201d]+[^\s<>\"\u201d.,;:!?)\]]")
-_IMAGE_RX = re.compile(r"[\w-]+\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[gG][iI][fF]|[wW][eE][bB][pP]|[sS][vV][gG]|[bB][mM][pP])(?![a-z])")
+# starts only where a word starts: trying every position inside a long run of
+# word characters would make a 1 MB token quadratic
+_IMAGE_RX = re.compile(r"(?<![\w-])[\w-]+\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[gG][iI][fF]|[wW][eE][bB][pP]|[sS][vV][gG]|[bB][mM][pP])(?![a-z])")
+_WORD_RX = re.compile(r"\S+")
 _NOT_NAME_STARTS = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "its", "our", "their", "my"}
 _DASHES = {"-", "\u2013", "\u2014"}
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
@@ -265,9 +272,17 @@ class Para:
 
     def carve(self, start: int, end: int, reason: str) -> None:
         """Mark [start, end) of the kept pieces as removed for ``reason``."""
+        # Pieces are sorted and never overlap, so only the run of pieces that
+        # meets [start, end) is rebuilt: a paragraph cut into thousands of
+        # pieces (a 1 MB line of repeated sentences) stays linear, not quadratic.
+        pieces = self.pieces
+        first = bisect_right(pieces, start, key=lambda p: p.end)
+        last = first
         out: list[Piece] = []
-        for p in self.pieces:
-            if p.fate != "kept" or p.end <= start or p.start >= end:
+        while last < len(pieces) and pieces[last].start < end:
+            p = pieces[last]
+            last += 1
+            if p.fate != "kept" or p.end <= start:
                 out.append(p)
                 continue
             if p.start < start:
@@ -275,7 +290,7 @@ class Para:
             out.append(Piece(max(p.start, start), min(p.end, end), "removed", reason))
             if p.end > end:
                 out.append(Piece(end, p.end))
-        self.pieces = out
+        pieces[first:last] = out
 
     def remove_all(self, reason: str) -> None:
         self.carve(self.start, self.end, reason)
@@ -393,13 +408,14 @@ def carve_inline_artefacts(para: Para, text: str) -> None:
 
 
 def _caption_span(text: str, start: int, limit: int, resume_words: set[str]) -> tuple[int, int] | None:
-    words = list(re.finditer(r"\S+", text[start:limit]))[:20]
+    # at most 20 words, read in place: a long paragraph with many anchors stays linear
+    words = list(islice(_WORD_RX.finditer(text, start, limit), 20))
     dash_at = next((i for i, w in enumerate(words[:10]) if w.group() in _DASHES), None)
     if dash_at is None or dash_at == 0:
         return None
     for i in range(dash_at + 3, min(len(words), dash_at + 10)):
         if words[i].group().lower() in resume_words:
-            return start, start + words[i - 1].end()
+            return start, words[i - 1].end()
     return None
 
 

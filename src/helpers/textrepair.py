@@ -23,6 +23,7 @@ tokens starting with a listed name prefix ("MacDonald") are never split.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import yaml
@@ -41,12 +42,16 @@ _QUOTE_MAP = str.maketrans(
 )
 
 # Sentence end: . ! ? (or …) with optional closing quotes/brackets, then space.
-_SENT_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+# Starts only at the first mark of a run and never backtracks (possessive): the
+# same matches as the plain pattern, but a 1 MB run of dots stays linear.
+_SENT_END = re.compile(r"(?<![.!?\u2026])[.!?\u2026]++[\"'\u201d\u2019)\]]*+(?=\s)")
 # A lost space after a full stop: "pledges.There".
 _GLUED_STOP = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _LOWER_UPPER = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
 _ACRONYM_UPPER = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]{2,})")
 _TOKEN = re.compile(r"\S+")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_CAPITALS = re.compile(r"[A-Z]+")
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +81,25 @@ def _is_protected_token(token: str) -> bool:
     return bare in repair_lexicon()["camel_case_words"]
 
 
+class _Runs:
+    """Where the run of letters (and of capitals) that ends just before a cut starts."""
+
+    def __init__(self, token: str) -> None:
+        self.letters = [(m.start(), m.end()) for m in _LETTERS.finditer(token)]
+        self.capitals = [(m.start(), m.end()) for m in _CAPITALS.finditer(token)]
+
+    @staticmethod
+    def _start(runs: list[tuple[int, int]], cut: int) -> int:
+        i = bisect_right(runs, (cut - 1, float("inf"))) - 1
+        return runs[i][0] if i >= 0 and runs[i][1] >= cut else cut
+
+    def run_start(self, cut: int) -> int:
+        return self._start(self.letters, cut)
+
+    def capitals_start(self, cut: int) -> int:
+        return self._start(self.capitals, cut)
+
+
 def glue_boundaries(text: str) -> list[int]:
     """Offsets in ``text`` where a space is missing between two glued words."""
     lex = repair_lexicon()
@@ -84,16 +108,20 @@ def glue_boundaries(text: str) -> list[int]:
         token = tok.group()
         if _is_protected_token(token):
             continue
-        word_start = re.search(r"[A-Za-z]", token)
+        letter_runs: _Runs | None = None
         for rx in (_LOWER_UPPER, _ACRONYM_UPPER, _GLUED_STOP):
             for m in rx.finditer(token):
-                left = token[word_start.start() if word_start else 0 : m.start()]
-                left_word = re.split(r"[^A-Za-z]", left)[-1]
-                if rx is _LOWER_UPPER and left_word in lex["name_prefixes"]:
-                    continue
-                if rx is _ACRONYM_UPPER and not left_word.isupper():
-                    continue
-                cuts.append(tok.start() + m.start())
+                cut = m.start()
+                if rx is not _GLUED_STOP:
+                    # the letters just before the cut ("Mac" in "MacDonald", "MEK" in
+                    # "MEKDalia"), found by bisection so a 1 MB token stays n log n
+                    letter_runs = letter_runs or _Runs(token)
+                    left_start = letter_runs.run_start(cut)
+                    if rx is _LOWER_UPPER and token[left_start:cut] in lex["name_prefixes"]:
+                        continue
+                    if rx is _ACRONYM_UPPER and letter_runs.capitals_start(cut) > left_start:
+                        continue
+                cuts.append(tok.start() + cut)
     return sorted(set(cuts))
 
 
