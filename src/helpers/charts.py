@@ -285,7 +285,14 @@ def similarity_clustermap(similarity: pd.DataFrame, profile: str = "frames", voi
     data = similarity[(similarity["profile"] == profile) & (similarity["voice"] == voice)].dropna(subset=["distance"])
     wide = data.pivot(index="author_a", columns="author_b", values="distance").sort_index().sort_index(axis=1)
     wide = wide.fillna(wide.T)
-    grid = sns.clustermap(wide, cmap="viridis_r", vmin=0, vmax=1, annot=True, fmt=".2f", method="average",
+    for author in wide.index:
+        wide.loc[author, author] = 0.0
+    # The cells are distances already: cluster on them (condensed form), not on rows as observations.
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    tree = linkage(squareform(wide.to_numpy(), checks=False), method="average")
+    grid = sns.clustermap(wide, row_linkage=tree, col_linkage=tree, cmap="viridis_r", vmin=0, vmax=1, annot=True, fmt=".2f",
                           figsize=(2.5 + 0.8 * len(wide), 2.5 + 0.8 * len(wide)),
                           cbar_kws={"label": "Jensen-Shannon distance"}, dendrogram_ratio=0.15,
                           cbar_pos=(1.02, 0.25, 0.03, 0.5))
