@@ -70,10 +70,26 @@ def author_palette(authors: Iterable[str | None]) -> dict[str, str]:
 class SavedFigure:
     slug: str
     files: tuple[Path, ...]
+    caption: str = ""
+
+
+CAPTIONS_NAME = "captions.yaml"  # read by helpers.report for the report's index page
+
+
+def write_captions(saved: Iterable[SavedFigure], figures_dir: Path) -> Path:
+    """``captions.yaml``: slug -> caption, in the order the figures were made."""
+    import yaml
+
+    path = figures_dir / CAPTIONS_NAME
+    body = yaml.safe_dump({s.slug: s.caption for s in saved if s.caption}, sort_keys=False, allow_unicode=True, width=100)
+    with atomic_path(path) as tmp:
+        tmp.write_text("# Figure captions, written by notebooks/04-charts.ipynb (helpers.charts.write_captions).\n" + body,
+                       encoding="utf-8")
+    return path
 
 
 def save_figure(fig: plt.Figure, data: pd.DataFrame, slug: str, figures_dir: Path,
-                formats: Iterable[str] = ("png", "svg"), dpi: int = 150) -> SavedFigure:
+                formats: Iterable[str] = ("png", "svg"), dpi: int = 150, caption: str = "") -> SavedFigure:
     """Write the figure in each format and the data it shows as ``<slug>.csv``; byte-stable."""
     figures_dir.mkdir(parents=True, exist_ok=True)
     files = []
@@ -87,7 +103,7 @@ def save_figure(fig: plt.Figure, data: pd.DataFrame, slug: str, figures_dir: Pat
     csv_path = figures_dir / f"{slug}.csv"
     write_csv(data.reset_index(drop=True), csv_path)
     files.append(csv_path)
-    return SavedFigure(slug, tuple(files))
+    return SavedFigure(slug, tuple(files), caption)
 
 
 def small_n_note(n: int, threshold: int = 30) -> str:
