@@ -50,6 +50,7 @@ from .frames import (
 )
 from .io import read_table, write_csv, write_parquet
 from .labels import LABEL_CLASSES, LabelEntry, extract_labels, load_label_lexicon
+from .lexicon import ALIAS_CLASSES
 from .lexstats import distinctive_terms, term_counts
 from .paths import LEXICONS_DIR, Paths
 from .quotes import direct_quotations, inside_any, quoted_share, quoted_spans
@@ -57,15 +58,6 @@ from .schema import UNATTRIBUTED
 from .stats import ratio_ci
 
 VOICES = ("all", "own")
-ALIAS_CLASSES = (
-    "acronym_mek",
-    "acronym_mko",
-    "own_name",
-    "transliteration",
-    "english_name",
-    "supporters_name",
-    "critics_name",
-)
 # VADER's conventional thresholds (Hutto & Gilbert 2014): compound <= -0.05 negative, >= 0.05 positive.
 VADER_NEGATIVE = -0.05
 VADER_POSITIVE = 0.05
