@@ -91,3 +91,19 @@ def test_lexicon_errors_name_file_and_line(tmp_path):
     path.write_text("term,label_class,polarity\ncult,cult,negative\nCult,cult,negative\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"line 3: duplicate term 'cult'"):
         load_label_lexicon(path)
+
+
+def test_coordination_misparsed_as_parallel_subjects_still_counts(nlp, lexicon):
+    # the small model makes "cult" and "group" two subjects of "holds" instead of a coordination
+    text = 'Every year the notorious cult and "former" terrorist group Mujahedin-e Khalq (MEK) holds a political conference.'
+    assert labels(nlp, lexicon, text, target=r"Mujahedin-e Khalq|\bMEK\b") == [
+        ("apposition", "notorious", "other"),
+        ("apposition", "cult", "cult"),
+        ("apposition", "terrorist", "terrorist"),
+    ]
+
+
+def test_parallel_subjects_without_a_conjunction_are_not_merged(nlp, lexicon):
+    doc = nlp("The cult holds rallies while the MEK group waits.")
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\bMEK\b", doc.text)]
+    assert [h.term for h in extract_labels(doc, spans, lexicon)] == []

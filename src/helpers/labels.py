@@ -194,7 +194,22 @@ def _complements(verb: Token, exclude: Token) -> list[Token]:
 
 
 def _with_conjuncts(token: Token) -> list[Token]:
-    return [token, *token.conjuncts]
+    """The token, its conjuncts, and nouns coordinated with it that the parser left as siblings.
+
+    The small English model often parses "the notorious cult and former terrorist group X"
+    as two parallel subjects of the verb instead of a coordination; a noun with the same
+    relation to the same head, joined to this one by a coordinating conjunction ("and",
+    "or") between them, is treated as a conjunct.
+    """
+    out = [token, *token.conjuncts]
+    for sibling in token.head.children:
+        if sibling in out or sibling.dep_ != token.dep_ or sibling.pos_ not in ("NOUN", "PROPN"):
+            continue
+        lo, hi = sorted((sibling.i, token.i))
+        between = token.doc[lo + 1 : hi]
+        if any(t.dep_ == "cc" and t.head in (sibling, token) for t in between):
+            out.append(sibling)
+    return sorted(out, key=lambda t: t.i)
 
 
 def _noun_phrase(head: Token, target_tokens: set[int]) -> list[Token]:
