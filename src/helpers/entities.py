@@ -5,7 +5,9 @@ read), a spaCy pipeline name and ``data/lexicons/aliases.csv``.
 Out (in ``paths.processed_dir``): ``sentences.parquet`` (``schema.SENTENCES``),
 ``entities.parquet`` (``schema.ENTITIES``), ``entity_counts.csv`` (``schema.ENTITY_COUNTS``);
 parsed Docs cached as DocBin files under ``paths.doc_cache_dir``.
-Used by: notebooks/02-entities.ipynb; 03-framing reuses the cached parses via ``iter_docs``.
+Used by: notebooks/02-entities.ipynb; 03-framing reuses the cached parses via ``iter_docs``;
+``helpers.backends`` (the dask backend) shares ``article_rows`` and ``EntityTables`` with the
+local path, so both write the same bytes.
 
 The statistical model alone misses or mislabels most names of the target (it tags "MKO" as
 nothing, "MEK" as PERSON ...), so a curated entity ruler built from the lexicon runs after the
@@ -65,7 +67,8 @@ from .paths import Paths
 from .schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, UNATTRIBUTED, Table, conform
 
 __all__ = [
-    "EntitiesSummary", "LexiconError", "build_nlp", "iter_docs", "load_aliases", "mentions_by_author",
+    "BACKENDS", "EntitiesSummary", "EntityTables", "LexiconError", "article_rows", "build_nlp", "iter_docs",
+    "load_aliases", "mentions_by_author",
     "model_vs_lexicon", "naming_by_author", "run_entities", "target_misses", "target_occurrences", "target_recall",
 ]
 
@@ -263,6 +266,73 @@ class _TableStream:
         self.writer.close()
 
 
+def article_rows(article_id: str, doc: Doc, text: str) -> tuple[list[tuple], list[tuple]]:
+    """The sentence rows and entity rows of one parsed article, in the contracts' column and row order.
+
+    Shared by the local path and the dask backend (``helpers.backends``), so both build rows
+    the same way.
+    """
+    bounds = sentence_bounds(doc, text)
+    starts = [s for s, _ in bounds]
+    sentence_rows = [(article_id, sent_id, start, end, text[start:end]) for sent_id, (start, end) in enumerate(bounds)]
+    entity_rows = []
+    for ent, canonical_id, alias_class, origin in doc_entities(doc):
+        start, end = ent.start_char, ent.end_char
+        sent_id = max(bisect_right(starts, start) - 1, 0)
+        entity_rows.append((article_id, sent_id, start, end, text[start:end], ent.label_,
+                            canonical_id, alias_class, origin))
+    return sentence_rows, entity_rows
+
+
+_CANONICAL_ID_COLUMN = ENTITIES.names.index("canonical_id")
+_ORIGIN_COLUMN = ENTITIES.names.index("origin")
+
+
+class EntityTables:
+    """Streams the rows of successive articles into the sentence and entity tables.
+
+    One Parquet row group per ``batch_size`` articles, so the bytes of a file depend only on
+    the rows and ``batch_size``, however the rows were produced. Keeps the per-entity mention
+    counter for ``entity_counts.csv`` and the totals for the summary.
+    """
+
+    def __init__(self, sentences_path: Path, entities_path: Path, batch_size: int):
+        self.batch_size = batch_size
+        self.sentences = _TableStream(sentences_path, SENTENCES)
+        self.entities = _TableStream(entities_path, ENTITIES)
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.n_articles = self.n_entities = self.n_linked = self.n_ruler = 0
+
+    def add_article(self, sentence_rows: list[tuple], entity_rows: list[tuple]) -> None:
+        for row in sentence_rows:
+            self.sentences.add(row)
+        for row in entity_rows:
+            self.entities.add(row)
+            article_id, canonical_id, origin = row[0], row[_CANONICAL_ID_COLUMN], row[_ORIGIN_COLUMN]
+            self.n_entities += 1
+            self.n_ruler += origin == ORIGIN_RULER
+            if canonical_id is not None:
+                self.n_linked += 1
+                self.counts[(article_id, canonical_id)] += 1
+        self.n_articles += 1
+        if self.n_articles % self.batch_size == 0:
+            self.sentences.flush()
+            self.entities.flush()
+
+    def close(self) -> None:
+        self.sentences.close()
+        self.entities.close()
+
+    @property
+    def n_sentences(self) -> int:
+        return self.sentences.n_rows
+
+    def entity_counts(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(a, c, n) for (a, c), n in self.counts.items()], columns=["article_id", "canonical_id", "n_mentions"]
+        )
+
+
 @dataclass(frozen=True)
 class EntitiesSummary:
     n_articles: int
@@ -276,6 +346,30 @@ class EntitiesSummary:
     outputs: tuple[Path, ...] = field(default=())
 
 
+BACKENDS = ("local", "dask")
+
+
+def sorted_articles(articles: pd.DataFrame) -> pd.DataFrame:
+    """Articles checked against their contract, in article_id order (the order rows are written in)."""
+    return conform(articles, ARTICLES).sort_values("article_id", kind="mergesort").reset_index(drop=True)
+
+
+def finish_entities(tables: EntityTables, articles: pd.DataFrame, paths: Paths, stats: CacheStats) -> EntitiesSummary:
+    """Write ``entity_counts.csv`` from the streamed tables and summarise the run."""
+    write_csv(tables.entity_counts(), paths.entity_counts, ENTITY_COUNTS)
+    return EntitiesSummary(
+        n_articles=len(articles),
+        n_words=int(articles["n_words"].sum()),
+        n_sentences=tables.n_sentences,
+        n_entities=tables.n_entities,
+        n_linked=tables.n_linked,
+        n_from_ruler=tables.n_ruler,
+        n_cache_hits=stats.hits,
+        n_parsed=stats.parsed,
+        outputs=(paths.sentences, paths.entities, paths.entity_counts),
+    )
+
+
 def run_entities(
     articles: pd.DataFrame,
     paths: Paths,
@@ -283,59 +377,38 @@ def run_entities(
     aliases_path: Path,
     batch_size: int = 64,
     n_process: int = 1,
+    backend: str = "local",
+    scheduler: str = "",
 ) -> EntitiesSummary:
     """Parse (or read from cache) every article and stream the three output tables.
 
     Articles are processed in article_id order so the streamed rows are already in the
     contracts' sort order; each table is written to a temporary file and renamed into place.
+    ``backend="dask"`` splits the work into partitions run on a Dask cluster (the one at
+    address ``scheduler``, or a LocalCluster started for the run when it is empty) and gives
+    the same bytes; see ``helpers.backends.run_entities_dask``.
     """
-    articles = conform(articles, ARTICLES).sort_values("article_id", kind="mergesort").reset_index(drop=True)
+    if backend not in BACKENDS:
+        raise ValueError(f"entities: unknown backend {backend!r}; allowed values: {', '.join(BACKENDS)}")
+    if backend == "dask":
+        from .backends import run_entities_dask  # dask is only imported when asked for
+
+        return run_entities_dask(articles, paths, spacy_model, aliases_path, batch_size, n_process, scheduler=scheduler)
+    if scheduler:
+        raise ValueError(f"entities: scheduler {scheduler!r} is only used with backend 'dask' (backend is {backend!r})")
+    articles = sorted_articles(articles)
     nlp = build_nlp(spacy_model, aliases_path)
     stats = CacheStats()
-    counts: Counter[tuple[str, str]] = Counter()
-    n_entities = n_linked = n_ruler = 0
     paths.processed_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(paths.sentences) as tmp_sentences, atomic_path(paths.entities) as tmp_entities:
-        sentences = _TableStream(tmp_sentences, SENTENCES)
-        entities = _TableStream(tmp_entities, ENTITIES)
+        tables = EntityTables(tmp_sentences, tmp_entities, batch_size)
         try:
             docs = iter_docs(articles, nlp, paths.doc_cache_dir, batch_size, n_process, stats)
-            for n_done, ((article_id, doc), text) in enumerate(zip(docs, articles["text"]), start=1):
-                bounds = sentence_bounds(doc, text)
-                starts = [s for s, _ in bounds]
-                for sent_id, (start, end) in enumerate(bounds):
-                    sentences.add((article_id, sent_id, start, end, text[start:end]))
-                for ent, canonical_id, alias_class, origin in doc_entities(doc):
-                    start, end = ent.start_char, ent.end_char
-                    sent_id = max(bisect_right(starts, start) - 1, 0)
-                    entities.add((article_id, sent_id, start, end, text[start:end], ent.label_,
-                                  canonical_id, alias_class, origin))
-                    n_entities += 1
-                    n_ruler += origin == ORIGIN_RULER
-                    if canonical_id is not None:
-                        n_linked += 1
-                        counts[(article_id, canonical_id)] += 1
-                if n_done % batch_size == 0:
-                    sentences.flush()
-                    entities.flush()
+            for (article_id, doc), text in zip(docs, articles["text"]):
+                tables.add_article(*article_rows(article_id, doc, text))
         finally:
-            sentences.close()
-            entities.close()
-    entity_counts = pd.DataFrame(
-        [(a, c, n) for (a, c), n in counts.items()], columns=["article_id", "canonical_id", "n_mentions"]
-    )
-    write_csv(entity_counts, paths.entity_counts, ENTITY_COUNTS)
-    return EntitiesSummary(
-        n_articles=len(articles),
-        n_words=int(articles["n_words"].sum()),
-        n_sentences=sentences.n_rows,
-        n_entities=n_entities,
-        n_linked=n_linked,
-        n_from_ruler=n_ruler,
-        n_cache_hits=stats.hits,
-        n_parsed=stats.parsed,
-        outputs=(paths.sentences, paths.entities, paths.entity_counts),
-    )
+            tables.close()
+    return finish_entities(tables, articles, paths, stats)
 
 
 # --- checks and tables for the notebook -----------------------------------------------------------
