@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.backends import PartitionError, partition_bounds, run_entities_dask
+from helpers.backends import PartitionError, partition_bounds, restored_environ, run_entities_dask
 from helpers.entities import run_entities
 from helpers.paths import LEXICONS_DIR, PROJ_ROOT, run_paths
 
@@ -60,10 +60,11 @@ def test_a_partition_that_always_fails_stops_the_run_and_names_it(tmp_path, arti
     from distributed import LocalCluster
 
     paths = run_paths("data/raw", tmp_path)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with pytest.raises(PartitionError) as info:
-            run_entities_dask(articles, paths, MODEL, ALIASES, scheduler=cluster.scheduler_address,
-                              n_partitions=3, fail_partition=1)
+    with restored_environ():
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            with pytest.raises(PartitionError) as info:
+                run_entities_dask(articles, paths, MODEL, ALIASES, scheduler=cluster.scheduler_address,
+                                  n_partitions=3, fail_partition=1)
     message = str(info.value)
     ids = sorted(articles["article_id"])[2:4]  # partition 00001 of 7 articles in 3 = articles 2 and 3
     assert "1 of 3 partitions failed" in message
@@ -103,3 +104,17 @@ def test_a_worker_killed_mid_run_is_retried_and_loses_nothing(tmp_path, articles
     assert len(killed) == 1 and killed[0].endswith("-part-00002.killed")  # the kill did happen
     for name in OUTPUTS:
         assert (dask.processed_dir / name).read_bytes() == (local.processed_dir / name).read_bytes(), name
+
+
+@pytest.mark.e2e
+def test_local_cluster_leaves_the_environment_as_it_found_it():
+    # distributed's nannies leave MALLOC_TRIM_THRESHOLD_ etc. in os.environ; a later
+    # subprocess inheriting MALLOC_TRIM_THRESHOLD_=65536 ran ten times slower
+    import os
+
+    from helpers.backends import _client
+
+    before = dict(os.environ)
+    with _client("", n_workers=1):
+        pass
+    assert dict(os.environ) == before
