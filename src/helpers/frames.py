@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
-import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
+
+from .io import read_yaml
 
 FRAME_NAMES: tuple[str, ...] = (
     "terrorism_violence",
@@ -140,10 +141,7 @@ def _pattern(raw: object, where: str) -> tuple[dict, ...]:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"{path}: not valid YAML: {exc}") from exc
+    data = read_yaml(path, CodebookError)
     if not isinstance(data, dict) or not isinstance(data.get("frames"), dict):
         raise CodebookError(f"{path}: expected a top-level 'frames:' mapping")
     return data

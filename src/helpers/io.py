@@ -102,6 +102,18 @@ def write_csv(df: pd.DataFrame, path: Path, table: Table | None = None, float_fo
     return df
 
 
+def read_yaml(path: Path, error: type[Exception] = ValueError):
+    """Parse a YAML file; a syntax error becomes ``error`` naming the file and the line."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise error(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+
+
 def read_table(path: Path, table: Table | None = None) -> pd.DataFrame:
     """Read a Parquet or CSV table, with a message that says which stage makes it when missing."""
     path = Path(path)

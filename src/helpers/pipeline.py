@@ -45,10 +45,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from . import paths as P
-from .io import atomic_path, remove_stale_temporaries
+from .io import atomic_path, read_yaml, remove_stale_temporaries
 
 
 @dataclass(frozen=True)
@@ -90,12 +89,7 @@ def load_params(params_file: Path) -> dict[str, dict[str, Any]]:
     """Read the YAML parameters file; sections are 'common' and stage names."""
     if not params_file.exists():
         raise PipelineError(f"{params_file}: parameters file not found")
-    try:
-        data = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise PipelineError(f"{params_file}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    data = read_yaml(params_file, PipelineError)
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -58,11 +58,10 @@ from typing import Any
 
 import bleach
 import nbformat
-import yaml
 from bleach.css_sanitizer import CSSSanitizer
 
 from . import paths as P
-from .io import atomic_path
+from .io import atomic_path, read_yaml
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NOTEBOOK_TEMPLATE = "mek_report"  # templates/mek_report/, extends nbconvert's "lab"
@@ -240,12 +239,7 @@ def read_captions(figures_dir: Path) -> dict[str, str]:
     path = figures_dir / CAPTIONS_NAME
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ReportError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = read_yaml(path, ReportError)
     if data is None:
         return {}
     if not isinstance(data, dict):
