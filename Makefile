@@ -10,7 +10,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run report test test-fast nbval lab bench lock checksums clean-venv clean-cache
+.PHONY: help setup run report test test-fast nbval lab bench bench-scale lock checksums clean-venv clean-cache
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ lab: setup ## Open JupyterLab on the notebooks with the project kernel
 
 bench: setup ## Benchmark the entity stage (writes reports/benchmarks/entities.json)
 	$(BIN)/python -m helpers.bench entities
+
+bench-scale: setup ## The entity stage on 50,000 synthetic articles, local vs dask (~40 min on 2 cores; writes reports/benchmarks/entities_scale.json)
+	$(BIN)/python -m helpers.bench scale --articles 50000 --backend both
 
 lock: ## Recompile requirements.lock from requirements.in and rewrite environment.yml (needs the package index)
 	$(BIN)/python -m pip install --quiet "uv==0.13.8"

@@ -112,7 +112,7 @@ def test_local_cluster_leaves_the_environment_as_it_found_it():
     # subprocess inheriting MALLOC_TRIM_THRESHOLD_=65536 ran ten times slower
     import os
 
-    from helpers.backends import _client
+    from helpers.backends import dask_client as _client
 
     before = dict(os.environ)
     with _client("", n_workers=1):

@@ -84,3 +84,24 @@ def test_a_failing_notebook_is_named_and_stops_the_run(tmp_path, capsys):
     assert "notebooks/01-clean.ipynb failed in cell" in err
     assert (tmp_path / "out" / "reports" / "notebooks" / "01-clean.failed.ipynb").exists()
     assert not (tmp_path / "out" / "reports" / "notebooks" / "02-entities.ipynb").exists()
+
+
+def test_the_dask_backend_gives_the_same_tables_through_the_notebooks(study, tmp_path):
+    """01-clean and 02-entities run by papermill with backend dask (a LocalCluster in the kernel)."""
+    import yaml
+
+    from helpers.paths import PARAMS_FILE
+
+    raw, (_, first) = study
+    params = yaml.safe_load(PARAMS_FILE.read_text())
+    params["common"]["backend"] = "dask"
+    params_file = tmp_path / "params-dask.yaml"
+    params_file.write_text(yaml.safe_dump(params))
+    out = tmp_path / "dask"
+    assert pipeline.main(["--params", str(params_file), "--raw-dir", str(raw), "--out-dir", str(out),
+                          "--only", "clean", "--only", "entities"]) == 0
+    written = sorted(p.name for p in (out / "data" / "processed").iterdir())
+    assert {"articles.parquet", "raw_manifest.csv", "blocks.parquet", "sentences.parquet", "entities.parquet"} <= set(written)
+    differing = [n for n in written if (out / "data" / "processed" / n).read_bytes()
+                 != (first / "data" / "processed" / n).read_bytes()]
+    assert differing == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helpers.bench import synthetic_articles
 from helpers.entities import build_nlp, iter_docs
 from helpers.paths import LEXICONS_DIR
@@ -32,3 +34,22 @@ def test_two_processes_give_the_same_entities(tmp_path: Path) -> None:
         ]
 
     assert ents(2, tmp_path / "two") == ents(1, tmp_path / "one")
+
+
+@pytest.mark.e2e
+def test_scale_benchmark_compares_backends_on_the_same_tables(tmp_path: Path) -> None:
+    """The scale benchmark's own machinery on a tiny corpus: both backends run, in fresh
+    processes, and their tables are compared byte for byte."""
+    import json
+
+    from helpers.bench import main
+
+    out = tmp_path / "scale.json"
+    assert main(["scale", "--articles", "24", "--backend", "both", "--batch-size", "4", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["same_tables"] is True
+    local, dask = result["runs"]["local"], result["runs"]["dask"]
+    assert local["n_articles"] == dask["n_articles"] == 24
+    assert local["n_parsed"] == dask["n_parsed"] == 24  # cold runs: every article parsed
+    assert dask["cpu_seconds_workers"] > 0 and local["words_per_s"] > 0
+    assert set(local["sha256"]) == {"sentences.parquet", "entities.parquet", "entity_counts.csv"}

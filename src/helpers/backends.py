@@ -31,19 +31,17 @@ for a LocalCluster; on several machines, put ``out_dir`` on a shared disk.
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pyarrow.parquet as pq
 from spacy.language import Language
 
+from .cluster import TASK_RETRIES, PartitionError, dask_client, partition_bounds, restored_environ  # noqa: F401
 from .entities import (
     CacheStats,
     EntitiesSummary,
@@ -64,11 +62,6 @@ __all__ = ["PartitionError", "entities_partition", "partition_bounds", "run_enti
 # Default partition size: big enough that scheduling costs nothing next to parsing, small
 # enough that a lost partition costs little to redo and that workers share the load.
 ARTICLES_PER_PARTITION = 1000
-TASK_RETRIES = 2
-
-
-class PartitionError(RuntimeError):
-    """A partition of the dask backend failed (after its retries) or left incomplete output."""
 
 
 @dataclass(frozen=True)
@@ -83,18 +76,6 @@ class _Partition:
         ids = self.article_ids
         shown = ", ".join(ids) if len(ids) <= 10 else f"{', '.join(ids[:5])}, ..., {', '.join(ids[-3:])}"
         return f"partition {self.index:05d} ({len(ids)} articles: {shown})"
-
-
-def partition_bounds(n_articles: int, n_partitions: int) -> list[tuple[int, int]]:
-    """(start, stop) of ``n_partitions`` contiguous, non-empty slices covering ``range(n_articles)``.
-
-    Sizes differ by at most one; fewer partitions than asked when there are fewer articles.
-    """
-    if n_partitions < 1:
-        raise ValueError(f"entities: n_partitions must be at least 1, not {n_partitions}")
-    k = min(n_partitions, n_articles)
-    bounds = [n_articles * i // k for i in range(k + 1)] if k else [0]
-    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _run_key(articles: pd.DataFrame, spacy_model: str, aliases_path: Path, n_partitions: int, batch_size: int) -> str:
@@ -162,39 +143,6 @@ def entities_partition(
 
 
 # --- on the driver --------------------------------------------------------------------------------
-
-@contextmanager
-def _client(scheduler: str, n_workers: int) -> Iterator["object"]:
-    """A client of the cluster at ``scheduler``, or of a LocalCluster that lives as long as the run."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    with restored_environ(), LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
-        yield client
-
-
-@contextmanager
-def restored_environ() -> Iterator[None]:
-    """Give ``os.environ`` back as it was on exit.
-
-    distributed's nannies write their workers' settings (MALLOC_TRIM_THRESHOLD_=65536,
-    OMP_NUM_THREADS=1, PYTHONHASHSEED, ...) into the starting process's environment and
-    leave them there; every later subprocess would inherit them (with that malloc setting
-    a text-heavy subprocess ran ten times slower).
-    """
-    saved = dict(os.environ)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
 
 def _check_partition(part: _Partition, result: dict[str, int]) -> None:
     """The task's files exist and hold the rows it reported; else the partition is not complete."""
@@ -269,7 +217,7 @@ def run_entities_dask(
     articles = sorted_articles(articles)
     stats = CacheStats()
     paths.processed_dir.mkdir(parents=True, exist_ok=True)
-    with _client(scheduler, n_workers) as client:
+    with dask_client(scheduler, n_workers) as client:
         n_live = len(client.scheduler_info().get("workers", {})) or n_workers
         if n_partitions is None:
             n_partitions = max(2 * n_live, math.ceil(len(articles) / ARTICLES_PER_PARTITION))

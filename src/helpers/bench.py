@@ -71,13 +71,17 @@ def seed_sentences(raw_dir: Path) -> list[str]:
     return sentences
 
 
-def synthetic_articles(n_articles: int, seed: int = DEFAULT_SEED, raw_dir: Path = P.DEFAULT_RAW_DIR) -> pd.DataFrame:
-    """N articles (ARTICLES contract) made of resampled seed sentences; same seed, same corpus."""
+def synthetic_articles(n_articles: int, seed: int = DEFAULT_SEED, raw_dir: Path = P.DEFAULT_RAW_DIR,
+                       sentences_per_article: tuple[int, int] = SENTENCES_PER_ARTICLE) -> pd.DataFrame:
+    """N articles (ARTICLES contract) made of resampled seed sentences; same seed, same corpus.
+
+    ``sentences_per_article``: (fewest, most) sentences of an article, drawn uniformly.
+    """
     pool = seed_sentences(raw_dir)
     rng = random.Random(seed)
     rows = []
     for i in range(n_articles):
-        sentences = [rng.choice(pool) for _ in range(rng.randint(*SENTENCES_PER_ARTICLE))]
+        sentences = [rng.choice(pool) for _ in range(rng.randint(*sentences_per_article))]
         paragraphs, j = [], 0
         while j < len(sentences):
             k = rng.randint(*SENTENCES_PER_PARAGRAPH)
@@ -312,8 +316,12 @@ def format_table(r: dict) -> str:
 
 
 def build_arg_parser() -> argparse.ArgumentParser:
+    from . import bench_scale
+
     ap = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
+    bench_scale.add_arguments(sub.add_parser("scale", help="the entity stage at scale, local vs dask backend"), child=False)
+    bench_scale.add_arguments(sub.add_parser("_scale", help=argparse.SUPPRESS), child=True)
     for name in ("entities", "_memory"):
         p = sub.add_parser(name, help="benchmark the entity stage" if name == "entities" else argparse.SUPPRESS)
         p.add_argument("--articles", type=int, default=DEFAULT_ARTICLES, help=f"N, articles in the synthetic corpus (default {DEFAULT_ARTICLES})")
@@ -328,7 +336,13 @@ def build_arg_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import bench_scale
+
     args = build_arg_parser().parse_args(argv)
+    if args.command == "scale":
+        return bench_scale.main(args)
+    if args.command == "_scale":
+        return bench_scale.child_main(args)
     if args.command == "_memory":
         return _memory_child(args)
     results = bench_entities(args.articles, args.seed, args.model, Path(args.aliases), args.batch_size,

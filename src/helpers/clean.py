@@ -37,7 +37,8 @@ import pandas as pd
 from . import schema
 from .io import write_csv, write_parquet
 from .paths import Paths
-from .rawfiles import MAX_PAGE_BYTES, scan_raw_dir
+from .cluster import check_backend
+from .rawfiles import MAX_PAGE_BYTES, scan_raw_dir, scan_settings
 from .segment import ArticleDraft, PageDraft, dedup_sentences, draft_page, finish_page, kept_text
 from .textrepair import clean_paragraph
 
@@ -154,7 +155,8 @@ def apply_overrides(articles: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, p
 
 def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
                  overrides_file: Path | None = None,
-                 max_page_bytes: int | None = MAX_PAGE_BYTES) -> CleanResult:
+                 max_page_bytes: int | None = MAX_PAGE_BYTES, backend: str = "local",
+                 scheduler: str = "") -> CleanResult:
     """Run the cleaning stage on every file of ``raw_dir`` (see module docstring).
 
     ``checksums_file``: a sha256sum-format file to verify pages against; None or
@@ -165,11 +167,21 @@ def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
     ``rawfiles.MAX_PAGE_BYTES`` for the default and why).
     An accepted page in which every block was removed (a page of site furniture
     only) stays ``ok`` with 0 articles and a manifest note saying so.
+    ``backend``: ``"local"`` (this process) or ``"dask"``: files are read, decoded and
+    segmented in partitions on the Dask cluster at ``scheduler`` (or on a LocalCluster started
+    for the run when it is empty); the tables are the same (see ``helpers.dask_clean``).
     """
     raw_dir = Path(raw_dir)
-    scan = scan_raw_dir(raw_dir, checksums_file, overrides_file, max_page_bytes)
+    check_backend("clean", backend, scheduler)
+    if backend == "dask":
+        from .dask_clean import scan_and_draft_dask  # dask is only imported when asked for
+
+        settings = scan_settings(raw_dir, checksums_file, overrides_file, max_page_bytes)
+        scan, drafts = scan_and_draft_dask(raw_dir, settings, scheduler)
+    else:
+        scan = scan_raw_dir(raw_dir, checksums_file, overrides_file, max_page_bytes)
+        drafts = [draft_page(page, i) for i, page in enumerate(scan.pages)]
     warnings = list(scan.warnings)
-    drafts: list[PageDraft] = [draft_page(page, i) for i, page in enumerate(scan.pages)]
     dedup_sentences(drafts)
     for d in drafts:
         finish_page(d)

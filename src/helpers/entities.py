@@ -49,6 +49,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from .cluster import BACKENDS, check_backend
 from .io import atomic_path, write_csv
 from .lexicon import (
     ALIAS_CLASSES,
@@ -346,7 +347,6 @@ class EntitiesSummary:
     outputs: tuple[Path, ...] = field(default=())
 
 
-BACKENDS = ("local", "dask")
 
 
 def sorted_articles(articles: pd.DataFrame) -> pd.DataFrame:
@@ -388,14 +388,11 @@ def run_entities(
     address ``scheduler``, or a LocalCluster started for the run when it is empty) and gives
     the same bytes; see ``helpers.backends.run_entities_dask``.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"entities: unknown backend {backend!r}; allowed values: {', '.join(BACKENDS)}")
+    check_backend("entities", backend, scheduler)
     if backend == "dask":
         from .backends import run_entities_dask  # dask is only imported when asked for
 
         return run_entities_dask(articles, paths, spacy_model, aliases_path, batch_size, n_process, scheduler=scheduler)
-    if scheduler:
-        raise ValueError(f"entities: scheduler {scheduler!r} is only used with backend 'dask' (backend is {backend!r})")
     articles = sorted_articles(articles)
     nlp = build_nlp(spacy_model, aliases_path)
     stats = CacheStats()

@@ -188,13 +188,34 @@ def _row(name: str, role: str, sha: str | None, size: int, encoding: str | None,
     }
 
 
-def scan_raw_dir(raw_dir: Path, checksums_file: Path | None = None,
-                 overrides_file: Path | None = None,
-                 max_page_bytes: int | None = MAX_PAGE_BYTES) -> RawScan:
-    """Classify, verify and decode every file in ``raw_dir`` (see module docstring).
+@dataclass(frozen=True)
+class ScanSettings:
+    """What every file's scan needs to know of the run (small, so it travels to dask workers)."""
 
-    ``max_page_bytes``: pages larger than this are rejected unread (None: no limit).
+    sums: dict[str, str] | None  # name -> sha256 from SHA256SUMS, or None: no verification
+    control: dict[Path, str]  # resolved path -> role, for the control files
+    max_page_bytes: int | None
+
+
+@dataclass
+class FileScan:
+    """One file's manifest row, page and warnings, as if no earlier file had the same bytes.
+
+    ``dedup``: the file got as far as the duplicate check (a supported, non-empty page whose
+    checksum is not wrong); ``combine_scans`` then rejects it if an earlier file has its sha256.
     """
+
+    name: str
+    sha: str
+    row: dict
+    page: Page | None
+    warnings: list[str]
+    dedup: bool
+
+
+def scan_settings(raw_dir: Path, checksums_file: Path | None = None, overrides_file: Path | None = None,
+                  max_page_bytes: int | None = MAX_PAGE_BYTES) -> ScanSettings:
+    """Read the checksums file (if passed and present) and name the control files of ``raw_dir``."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory {raw_dir} does not exist or is not a directory")
@@ -208,93 +229,115 @@ def scan_raw_dir(raw_dir: Path, checksums_file: Path | None = None,
         control[Path(checksums_file).resolve()] = "checksums"
     if overrides_file is not None:
         control[Path(overrides_file).resolve()] = "overrides"
+    return ScanSettings(sums, control, max_page_bytes)
 
+
+def raw_files(raw_dir: Path) -> list[Path]:
+    """The files of ``raw_dir`` in the order they are scanned (by name; dot-files ignored)."""
+    return sorted(p for p in Path(raw_dir).iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def scan_file(path: Path, settings: ScanSettings) -> FileScan:
+    """Classify, verify and decode one file (see module docstring); duplicates are found later."""
+    name = path.name
+    size = path.stat().st_size
+    max_page_bytes = settings.max_page_bytes
+    too_large = max_page_bytes is not None and size > max_page_bytes and path.resolve() not in settings.control
+    data = b"" if too_large else path.read_bytes()
+    sha = sha256_file(path) if too_large else sha256_bytes(data)
+    expected = settings.sums.get(name) if settings.sums is not None else None
+    if settings.sums is None:
+        checksum_status = "unverified"
+    elif expected is None:
+        checksum_status = "unlisted"
+    else:
+        checksum_status = "verified" if expected == sha else "mismatch"
+    warnings: list[str] = []
+    role = settings.control.get(path.resolve())
+    if role is not None:
+        status, reason = "ok", None
+        if checksum_status == "mismatch":
+            status = "rejected"
+            reason = f"checksum mismatch: SHA256SUMS says {expected}, file is {sha}"
+            warnings.append(f"{name}: {reason}")
+        elif checksum_status == "unlisted":
+            checksum_status = "unverified"  # a control file need not be listed
+        return FileScan(name, sha, _row(name, role, sha, size, None, checksum_status, status, reason), None, warnings, False)
+
+    def reject(reason: str, encoding: str | None = None, dedup: bool = True) -> FileScan:
+        row = _row(name, "page", sha, size, encoding, checksum_status, "rejected", reason)
+        return FileScan(name, sha, row, None, [f"{name}: rejected: {reason}"], dedup)
+
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES:
+        return reject(f"unsupported file type '{path.suffix or '(none)'}' (expected .txt, .html or .htm)", dedup=False)
+    if checksum_status == "mismatch":
+        return reject(f"checksum mismatch: SHA256SUMS says {expected}, file is {sha}", dedup=False)
+    if size == 0:
+        return reject("empty file (0 bytes)", dedup=False)
+    if too_large:
+        return reject(f"too large: {size} bytes > limit of {max_page_bytes} bytes (max_page_bytes)")
+    try:
+        text, encoding = decode_bytes(data)
+    except ValueError as exc:
+        return reject(str(exc))
+    if len(_CONTROL_CHARS.findall(text)) > 0.01 * max(len(text), 1):
+        return reject("binary file (too many control characters)", encoding)
+    notes = []
+    if encoding == MIXED_ENCODING:
+        notes.append(f"mixed encodings: {stray_bytes(data)} byte(s) not valid UTF-8 read as cp1252")
+    if suffix in HTML_SUFFIXES:
+        if html_depth_exceeded(text):
+            return reject(f"html nested deeper than {MAX_HTML_DEPTH} levels (the HTML parser's limit; "
+                          "text below it would be lost)", encoding)
+        try:
+            text = extract_html_text(text)
+        except Exception as exc:  # noqa: BLE001 - any extractor failure rejects this page only
+            return reject(f"html extraction failed: {type(exc).__name__}: {exc}", encoding)
+        notes.append("html: main text extracted with trafilatura; offsets refer to the extracted text")
+    note = "; ".join(notes) or None
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return reject("html page without main text" if suffix in HTML_SUFFIXES else "empty file (whitespace only)", encoding)
+    if checksum_status == "unlisted":
+        warnings.append(f"{name}: not listed in SHA256SUMS; analysed unverified")
+    row = _row(name, "page", sha, size, encoding, checksum_status, "ok", note)
+    return FileScan(name, sha, row, Page(name, sha, text), warnings, True)
+
+
+def combine_scans(scans: list[FileScan], settings: ScanSettings, raw_dir: Path) -> RawScan:
+    """The scans of every file, in name order, into one RawScan: exact duplicates of an earlier
+    file are rejected, and files listed in SHA256SUMS but absent are reported."""
     rows: list[dict] = []
     pages: list[Page] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
-    listed_seen: set[str] = set()
-    for path in sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-        name = path.name
-        size = path.stat().st_size
-        too_large = (
-            max_page_bytes is not None and size > max_page_bytes and path.resolve() not in control
-        )
-        data = b"" if too_large else path.read_bytes()
-        sha = sha256_file(path) if too_large else sha256_bytes(data)
-        expected = sums.get(name) if sums is not None else None
-        if sums is None:
-            checksum_status = "unverified"
-        elif expected is None:
-            checksum_status = "unlisted"
-        else:
-            listed_seen.add(name)
-            checksum_status = "verified" if expected == sha else "mismatch"
-        role = control.get(path.resolve())
-        if role is not None:
-            status, reason = "ok", None
-            if checksum_status == "mismatch":
-                status = "rejected"
-                reason = f"checksum mismatch: SHA256SUMS says {expected}, file is {sha}"
-                warnings.append(f"{name}: {reason}")
-            elif checksum_status == "unlisted":
-                checksum_status = "unverified"  # a control file need not be listed
-            rows.append(_row(name, role, sha, size, None, checksum_status, status, reason))
-            continue
-
-        def reject(reason: str, encoding: str | None = None) -> None:
-            rows.append(_row(name, "page", sha, size, encoding, checksum_status, "rejected", reason))
-            warnings.append(f"{name}: rejected: {reason}")
-
-        suffix = path.suffix.lower()
-        if suffix not in TEXT_SUFFIXES + HTML_SUFFIXES:
-            reject(f"unsupported file type '{path.suffix or '(none)'}' (expected .txt, .html or .htm)")
-            continue
-        if checksum_status == "mismatch":
-            reject(f"checksum mismatch: SHA256SUMS says {expected}, file is {sha}")
-            continue
-        if size == 0:
-            reject("empty file (0 bytes)")
-            continue
-        if sha in seen:
-            reject(f"exact duplicate of {seen[sha]} (same sha256)")
-            continue
-        seen[sha] = name
-        if too_large:
-            reject(f"too large: {size} bytes > limit of {max_page_bytes} bytes (max_page_bytes)")
-            continue
-        try:
-            text, encoding = decode_bytes(data)
-        except ValueError as exc:
-            reject(str(exc))
-            continue
-        if len(_CONTROL_CHARS.findall(text)) > 0.01 * max(len(text), 1):
-            reject("binary file (too many control characters)", encoding)
-            continue
-        notes = []
-        if encoding == MIXED_ENCODING:
-            notes.append(f"mixed encodings: {stray_bytes(data)} byte(s) not valid UTF-8 read as cp1252")
-        if suffix in HTML_SUFFIXES:
-            if html_depth_exceeded(text):
-                reject(f"html nested deeper than {MAX_HTML_DEPTH} levels (the HTML parser's limit; "
-                       "text below it would be lost)", encoding)
+    for scan in scans:
+        if scan.dedup:
+            if scan.sha in seen:
+                reason = f"exact duplicate of {seen[scan.sha]} (same sha256)"
+                row = {**scan.row, "encoding": None, "status": "rejected", "reason": reason}
+                rows.append(row)
+                warnings.append(f"{scan.name}: rejected: {reason}")
                 continue
-            try:
-                text = extract_html_text(text)
-            except Exception as exc:  # noqa: BLE001 - any extractor failure rejects this page only
-                reject(f"html extraction failed: {type(exc).__name__}: {exc}", encoding)
-                continue
-            notes.append("html: main text extracted with trafilatura; offsets refer to the extracted text")
-        note = "; ".join(notes) or None
-        text = text.lstrip("\ufeff")
-        if not text.strip():
-            reject("html page without main text" if suffix in HTML_SUFFIXES else "empty file (whitespace only)", encoding)
-            continue
-        if checksum_status == "unlisted":
-            warnings.append(f"{name}: not listed in SHA256SUMS; analysed unverified")
-        rows.append(_row(name, "page", sha, size, encoding, checksum_status, "ok", note))
-        pages.append(Page(name, sha, text))
-    if sums is not None:
-        for missing in sorted(set(sums) - listed_seen):
-            warnings.append(f"{missing}: listed in SHA256SUMS but not found in {raw_dir.name}/")
+            seen[scan.sha] = scan.name
+        rows.append(scan.row)
+        warnings.extend(scan.warnings)
+        if scan.page is not None:
+            pages.append(scan.page)
+    if settings.sums is not None:
+        found = {scan.name for scan in scans}
+        for missing in sorted(set(settings.sums) - found):
+            warnings.append(f"{missing}: listed in SHA256SUMS but not found in {Path(raw_dir).name}/")
     return RawScan(rows, pages, warnings)
+
+
+def scan_raw_dir(raw_dir: Path, checksums_file: Path | None = None,
+                 overrides_file: Path | None = None,
+                 max_page_bytes: int | None = MAX_PAGE_BYTES) -> RawScan:
+    """Classify, verify and decode every file in ``raw_dir`` (see module docstring).
+
+    ``max_page_bytes``: pages larger than this are rejected unread (None: no limit).
+    """
+    settings = scan_settings(raw_dir, checksums_file, overrides_file, max_page_bytes)
+    return combine_scans([scan_file(p, settings) for p in raw_files(raw_dir)], settings, raw_dir)
