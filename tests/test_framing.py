@@ -1,5 +1,7 @@
 """Framing stage: bootstrap, per-article measures, aggregation and the end-to-end run (helpers.framing)."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -224,3 +226,45 @@ def test_run_framing_is_byte_for_byte_deterministic(framing_run):
     framing.run_framing(paths, n_boot=100, seed=5, min_count=1)
     after = {name: path.read_bytes() for name, path in result.outputs.items()}
     assert before == after
+
+
+def test_run_framing_streams_the_text_and_gives_the_same_tables(framing_run, monkeypatch):
+    """One article's text in memory at a time gives the same bytes as the default batches,
+    and the text column of articles.parquet is only ever read through the batches."""
+    from helpers import io
+
+    paths, result = framing_run
+    before = {name: path.read_bytes() for name, path in result.outputs.items()}
+    batches = []
+    real_iter = io.iter_parquet
+
+    def spying_iter(path, columns, batch_rows=2000):
+        for batch in real_iter(path, columns, batch_rows):
+            batches.append((Path(path).name, len(batch), tuple(columns)))
+            yield batch
+
+    real_read = pd.read_parquet
+
+    def checked_read(path, *args, **kwargs):
+        if Path(path).name == "articles.parquet":
+            assert "text" not in (kwargs.get("columns") or ["text"]), "articles.parquet read whole, text included"
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(framing, "TEXT_BATCH_ROWS", 1)
+    monkeypatch.setattr(framing, "iter_parquet", spying_iter)
+    monkeypatch.setattr(pd, "read_parquet", checked_read)
+    streamed = framing.run_framing(paths, n_boot=100, seed=5, min_count=1)
+    assert [b for b in batches if b[0] == "articles.parquet"] == [("articles.parquet", 1, ("article_id", "text"))] * 2
+    assert {name: path.read_bytes() for name, path in streamed.outputs.items()} == before
+    assert "text" not in streamed.sentences.columns
+
+
+def test_reading_some_columns_checks_them_against_their_contract(framing_run):
+    from helpers import schema
+    from helpers.io import read_table
+
+    paths, _ = framing_run
+    meta = read_table(paths.articles, schema.ARTICLES, columns=["article_id", "author", "n_words"])
+    assert list(meta.columns) == ["article_id", "author", "n_words"] and len(meta) == 2
+    with pytest.raises(schema.SchemaError, match="no column"):
+        read_table(paths.articles, schema.ARTICLES, columns=["article_id", "nonsense"])

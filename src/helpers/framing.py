@@ -45,10 +45,11 @@ from .frames import (
     load_codebook,
     load_gold,
     load_linkage,
+    match_key,
     validation_errors,
     validation_table,
 )
-from .io import read_table, write_csv, write_parquet
+from .io import iter_parquet, read_table, write_csv, write_parquet
 from .labels import LABEL_CLASSES, LabelEntry, extract_labels, load_label_lexicon
 from .lexicon import ALIAS_CLASSES
 from .lexstats import distinctive_terms, term_counts
@@ -367,10 +368,11 @@ class FramingResult:
     quotes: pd.DataFrame
     quoted_share: pd.DataFrame
     author_similarity: pd.DataFrame
-    sentences: pd.DataFrame  # per-sentence detail (not written)
+    sentences: pd.DataFrame  # per-sentence detail, without the text (not written)
     articles: pd.DataFrame  # article_id, author, title, n_words
     authors: list[str]
     outputs: dict[str, Path]
+    sentences_file: Path | None = None  # sentences.parquet, where the sentences' text is
 
 
 def author_column(articles: pd.DataFrame) -> pd.Series:
@@ -389,12 +391,29 @@ def select_authors(articles: pd.DataFrame, authors: Sequence[str] | None) -> lis
     return list(dict.fromkeys(authors))
 
 
-def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: Path) -> Iterator[tuple[str, Doc]]:
+TEXT_BATCH_ROWS = 2000  # articles whose text is in memory at once
+
+
+def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: Path,
+          batch_rows: int | None = None) -> Iterator[tuple[str, Doc]]:
+    """(article_id, Doc) of every article, in the order of ``articles`` (the file's), reading
+    the text ``batch_rows`` (default ``TEXT_BATCH_ROWS``) articles at a time: the corpus's
+    text is never in memory whole."""
     # Imported here so that the measures above can be used (and tested) without the 02 stage.
     from .entities import build_nlp, iter_docs
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
-    yield from iter_docs(articles, nlp, paths.doc_cache_dir)
+    expected = iter(articles["article_id"].tolist())
+    for batch in iter_parquet(paths.articles, ["article_id", "text"], batch_rows or TEXT_BATCH_ROWS):
+        for article_id in batch["article_id"]:
+            if article_id != next(expected, None):
+                raise RuntimeError(f"{paths.articles}: rows changed while being read (at article {article_id})")
+        yield from iter_docs(batch, nlp, paths.doc_cache_dir)
+
+
+def _row_index(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row positions of each article's rows (no DataFrame per article: there may be 10^5)."""
+    return table.groupby("article_id", sort=False).indices if len(table) else {}
 
 
 def run_framing(
@@ -417,9 +436,11 @@ def run_framing(
     distinctive-words comparison. ``n_boot``/``seed``: bootstrap draws and seed.
     ``top_n``: distinctive terms kept per author and voice.
     """
-    articles = read_table(paths.articles, schema.ARTICLES)
-    sentences = read_table(paths.sentences, schema.SENTENCES)
-    entities = read_table(paths.entities, schema.ENTITIES)
+    # Everything but the text: the text is streamed from the file, a batch at a time (_docs).
+    articles = read_table(paths.articles, schema.ARTICLES, columns=[c for c in schema.ARTICLES.names if c != "text"])
+    sentences = read_table(paths.sentences, schema.SENTENCES, columns=["article_id", "sent_id", "start_char", "end_char"])
+    entities = read_table(paths.entities, schema.ENTITIES,
+                          columns=["article_id", "start_char", "end_char", "canonical_id", "alias_class"])
     articles = articles.assign(author=author_column(articles))
     chosen = select_authors(articles, authors)
     author_of = dict(zip(articles["article_id"], articles["author"]))
@@ -430,22 +451,26 @@ def run_framing(
     lexicon = load_label_lexicon(labels_file)
     codebook = load_codebook(frames_file)  # read (and checked) before any parsing starts
     linkage = load_linkage(frames_file, target)  # frames about the group need sentences linked to the target
-    targets = entities[entities["canonical_id"] == target]
-    bounds_by_article = {a: g for a, g in sentences.groupby("article_id", sort=False)}
-    targets_by_article = {a: g for a, g in targets.groupby("article_id", sort=False)}
+    targets = entities[entities["canonical_id"] == target].reset_index(drop=True)
+    del entities
+    sentence_rows, target_rows = _row_index(sentences), _row_index(targets)
+    sent_ids, sent_starts, sent_ends = (sentences[c].to_numpy() for c in ("sent_id", "start_char", "end_char"))
+    target_starts, target_ends = targets["start_char"].to_numpy(), targets["end_char"].to_numpy()
+    target_classes = targets["alias_class"].astype(object).where(targets["alias_class"].notna(), None).to_numpy()
+    no_rows = np.array([], dtype=np.int64)
 
     detector: FrameDetector | None = None
     sent_rows, mention_rows, label_rows, quote_rows, share_rows, term_rows = [], [], [], [], [], []
     for article_id, doc in _docs(articles, paths, spacy_model, Path(aliases_file)):
         if detector is None:  # the Matcher needs the pipeline's vocabulary
             detector = FrameDetector(doc.vocab, codebook, linkage)
-        b = bounds_by_article.get(article_id)
-        t = targets_by_article.get(article_id)
+        b = sentence_rows.get(article_id, no_rows)
+        t = target_rows.get(article_id, no_rows)
         analysis = analyse_article(
             article_id,
             doc,
-            [] if b is None else list(zip(b["sent_id"], b["start_char"], b["end_char"])),
-            [] if t is None else list(zip(t["start_char"], t["end_char"], t["alias_class"].astype(object).where(t["alias_class"].notna(), None))),
+            list(zip(sent_ids[b].tolist(), sent_starts[b].tolist(), sent_ends[b].tolist())),
+            list(zip(target_starts[t].tolist(), target_ends[t].tolist(), target_classes[t].tolist())),
             detector,
             lexicon,
             sentiment,
@@ -467,7 +492,6 @@ def run_framing(
 
     sent_df = with_author(sent_rows, ["article_id", "sent_id", "frames_all", "frames_own", "has_own_text",
                                       "target_all", "target_own", "compound_all", "compound_own"])
-    sent_df = sent_df.merge(sentences[["article_id", "sent_id", "text"]], on=["article_id", "sent_id"], how="left")
     mention_df = with_author(mention_rows, ["article_id", "start_char", "end_char", "alias_class", "in_quote"])
     label_df = with_author(label_rows, ["article_id", "mention_start", "relation", "term", "label_class", "polarity",
                                         "phrase", "start_char", "end_char", "in_quote"])
@@ -506,6 +530,7 @@ def run_framing(
         articles=articles[["article_id", "author", "title", "n_words"]].sort_values("article_id").reset_index(drop=True),
         authors=chosen,
         outputs=output_paths(paths),
+        sentences_file=paths.sentences,
     )
     if write:
         write_framing_tables(result)
@@ -527,6 +552,18 @@ def write_framing_tables(result: FramingResult) -> None:
 
 
 # --- tables for the notebook -------------------------------------------------------------------
+
+
+def _pipeline_sentences(result: FramingResult, keys: set[str]) -> pd.DataFrame:
+    """text and frames (all voices) of the corpus sentences whose ``match_key`` is in ``keys``,
+    reading the sentences' text a batch at a time."""
+    parts = []
+    for batch in iter_parquet(result.sentences_file, ["article_id", "sent_id", "text"]):
+        parts.append(batch[batch["text"].map(match_key).isin(keys)])
+    texts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["article_id", "sent_id", "text"])
+    frames = result.sentences[["article_id", "sent_id", "frames_all"]].rename(columns={"frames_all": "frames"})
+    # in the order of result.sentences (the articles' order), as the first match of a key wins
+    return frames.merge(texts, on=["article_id", "sent_id"], how="inner")[["text", "frames"]]
 
 
 def validate_frames(
@@ -551,8 +588,8 @@ def validate_frames(
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
     detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))
-    pipeline = result.sentences.rename(columns={"frames_all": "frames"})[["text", "frames"]]
-    coded = detect_gold(load_gold(gold_file, tuple(detector.frame_names)), detector, nlp, pipeline)
+    gold = load_gold(gold_file, tuple(detector.frame_names))
+    coded = detect_gold(gold, detector, nlp, _pipeline_sentences(result, set(gold["text"].map(match_key))))
     return validation_table(coded, detector.frame_names), validation_errors(coded), coded
 
 

@@ -21,7 +21,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pandas as pd
 
@@ -114,16 +114,34 @@ def read_yaml(path: Path, error: type[Exception] = ValueError):
         raise error(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
 
 
-def read_table(path: Path, table: Table | None = None) -> pd.DataFrame:
-    """Read a Parquet or CSV table, with a message that says which stage makes it when missing."""
+def read_table(path: Path, table: Table | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a Parquet or CSV table, with a message that says which stage makes it when missing.
+
+    ``columns``: read only these (from Parquet, only these are loaded: e.g. every column of
+    the articles but their text) and check them against their part of ``table``.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
             f"{path} does not exist: run the stage that produces it first "
             "(see README, 'Which notebook produces which file')."
         )
+    if table is not None and columns is not None:
+        table = table.select(columns)  # an unknown column is an error naming the table, before reading
     if path.suffix == ".parquet":
-        df = pd.read_parquet(path)
+        df = pd.read_parquet(path, columns=list(columns) if columns is not None else None)
     else:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""], usecols=list(columns) if columns is not None else None)
     return conform(df, table) if table is not None else df
+
+
+def iter_parquet(path: Path, columns: Sequence[str], batch_rows: int = 2000) -> Iterator[pd.DataFrame]:
+    """``columns`` of a Parquet table, ``batch_rows`` rows at a time, in file order: for a
+    table too big to hold whole (the articles' text of a large corpus)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run the stage that produces it first.")
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=list(columns)):
+        yield batch.to_pandas()

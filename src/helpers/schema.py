@@ -12,6 +12,7 @@ The README's data dictionary describes the same columns for readers;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import pandas as pd
 
@@ -41,6 +42,19 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def select(self, names: "Sequence[str]") -> "Table":
+        """The contract of some of the columns (to read a big table without its text, say).
+
+        Key and sort order are kept only when every column they use is selected.
+        """
+        unknown = [n for n in names if n not in self.names]
+        if unknown:
+            raise SchemaError(f"table '{self.name}': no column(s) {unknown}")
+        keep = tuple(c for c in self.columns if c.name in names)
+        kept = {c.name for c in keep}
+        return Table(self.name, keep, self.key if set(self.key) <= kept else (),
+                     self.sort if set(self.sort) <= kept else ())
 
 
 def _c(name: str, dtype: str, description: str, nullable: bool = False) -> Column:
