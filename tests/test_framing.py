@@ -53,6 +53,28 @@ def test_bootstrap_ratio_uses_denominators_and_handles_empty_input():
     assert np.isnan(empty.estimate) and np.isnan(empty.ci_low)
 
 
+def test_binomial_shortcut_draws_from_the_same_distribution_as_resampling_rows():
+    """0/1 rows take the per-article binomial path; forcing the row path on the same data
+    must give the same bootstrap distribution (up to Monte Carlo error)."""
+    from helpers import stats
+
+    groups = np.array(["a"] * 30 + ["b"] * 10 + ["c"] * 20)
+    hits = np.array([1] * 5 + [0] * 25 + [1] * 6 + [0] * 4 + [1] * 2 + [0] * 18, dtype=float)
+    ones = np.ones_like(hits)
+    _, inverse = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(inverse)
+    rows = stats._draws_rows(hits[np.argsort(inverse, kind="stable")], ones, sizes, 40_000, np.random.default_rng(1))
+    pairs = np.unique(np.stack([hits, ones], axis=1), axis=0)
+    fast = stats._draws_two_values(pairs, hits, ones, inverse, sizes, 40_000, np.random.default_rng(2))
+    assert fast.mean() == pytest.approx(rows.mean(), abs=0.003)
+    assert fast.std() == pytest.approx(rows.std(), abs=0.003)
+    assert list(np.quantile(fast, [0.025, 0.5, 0.975])) == pytest.approx(list(np.quantile(rows, [0.025, 0.5, 0.975])), abs=0.02)
+    # and the shortcut is what ratio_ci uses for 0/1 data: the same seed gives its interval
+    ci = ratio_ci(groups, hits, None, n_boot=500, seed=4)
+    expected = stats._draws_two_values(pairs, hits, ones, inverse, sizes, 500, np.random.default_rng(4))
+    assert (ci.ci_low, ci.ci_high) == tuple(np.quantile(expected, [0.025, 0.975]))
+
+
 def test_constant_data_gives_a_zero_width_interval():
     ci = ratio_ci(["a", "b", "c"], [1, 1, 1], None, n_boot=100, seed=3)
     assert (ci.estimate, ci.ci_low, ci.ci_high) == (1.0, 1.0, 1.0)

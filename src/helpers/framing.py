@@ -460,7 +460,10 @@ def run_framing(
     no_rows = np.array([], dtype=np.int64)
 
     detector: FrameDetector | None = None
-    sent_rows, mention_rows, label_rows, quote_rows, share_rows, term_rows = [], [], [], [], [], []
+    sent_rows, mention_rows, label_rows, quote_rows, share_rows = [], [], [], [], []
+    # term counts summed per (voice, author) as articles go: per-article rows would be
+    # millions of small dicts on a large corpus, and only the author totals are used
+    term_totals: dict[tuple[str, str], Counter] = {}
     for article_id, doc in _docs(articles, paths, spacy_model, Path(aliases_file)):
         if detector is None:  # the Matcher needs the pipeline's vocabulary
             detector = FrameDetector(doc.vocab, codebook, linkage)
@@ -484,7 +487,7 @@ def run_framing(
              "n_direct_quotes": len(analysis.quotes), "quoted_share": analysis.quoted_share}
         )
         for voice, counts in analysis.terms.items():
-            term_rows += [{"article_id": article_id, "voice": voice, "term": k, "count": v} for k, v in counts.items()]
+            term_totals.setdefault((voice, author_of[article_id]), Counter()).update(counts)
 
     def with_author(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=list(columns))
@@ -498,7 +501,11 @@ def run_framing(
     quote_df = with_author(quote_rows, ["article_id", "quote_id", "start_char", "end_char", "speaker",
                                         "reporting_verb", "n_words", "text"])
     share_df = with_author(share_rows, ["article_id", "n_quoted_spans", "n_direct_quotes", "quoted_share"])
-    term_df = with_author(term_rows, ["article_id", "voice", "term", "count"])
+
+    def author_terms(voice: str) -> pd.DataFrame:
+        rows = [(a, t, n) for (v, a), c in term_totals.items() if v == voice for t, n in c.items()]
+        df = pd.DataFrame(rows, columns=["author", "term", "count"]).astype({"count": "int64"})
+        return df.sort_values(["author", "term"], kind="mergesort").reset_index(drop=True)
 
     naming = naming_table(mention_df, chosen, n_boot, seed)
     labels = labels_table(label_df, mention_df, chosen, n_boot, seed)
@@ -507,7 +514,7 @@ def run_framing(
     terms = pd.concat(
         [
             distinctive_terms(
-                term_df[term_df["voice"] == voice].groupby(["author", "term"], as_index=False)["count"].sum(),
+                author_terms(voice),
                 min_count=min_count, top_n=top_n, authors=chosen,
             ).assign(voice=voice)
             for voice in VOICES

@@ -15,6 +15,11 @@ each drawn article (a two-stage or hierarchical bootstrap, Davison & Hinkley
 1997, sec. 3.8). For an author with one article the interval reflects
 sentence-to-sentence variation only and is too narrow for claims about the
 author's writing in general: it describes that text.
+
+Speed: draws are vectorised (O(rows) each); when every row is one of two
+(numerator, denominator) pairs (0/1 indicators, the common case) the second
+stage is a binomial draw per article, O(articles) each: an interval over
+300,000 sentences in 50,000 articles takes about a second.
 """
 
 from __future__ import annotations
@@ -55,20 +60,59 @@ def ratio_ci(
     if len(num) == 0 or den.sum() == 0:
         return RatioCI(float("nan"), float("nan"), float("nan"), len(num), 0)
     estimate = float(num.sum() / den.sum())
-    # Group rows by article in a stable order so the draw depends only on the data.
-    labels = np.asarray([str(g) for g in groups])
-    unique = sorted(set(labels))
-    index_by_group = [np.flatnonzero(labels == g) for g in unique]
+    # Rows grouped by article, articles in sorted order, so the draw depends only on the data.
+    unique, inverse = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    sizes = np.bincount(inverse, minlength=len(unique))
     rng = np.random.default_rng(seed)
-    stats = np.empty(n_boot)
-    for b in range(n_boot):
-        picked = rng.integers(0, len(unique), size=len(unique))
-        rows = np.concatenate(
-            [index_by_group[g][rng.integers(0, len(index_by_group[g]), size=len(index_by_group[g]))] for g in picked]
-        )
-        d = den[rows].sum()
-        stats[b] = num[rows].sum() / d if d else np.nan
+    pairs = np.unique(np.stack([num, den], axis=1), axis=0)
+    if len(pairs) <= 2:
+        stats = _draws_two_values(pairs, num, den, inverse, sizes, n_boot, rng)
+    else:
+        stats = _draws_rows(num[order], den[order], sizes, n_boot, rng)
     stats = stats[~np.isnan(stats)]
     alpha = (1 - level) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha]) if len(stats) else (np.nan, np.nan)
     return RatioCI(estimate, float(low), float(high), len(num), len(unique))
+
+
+def _draws_rows(num: np.ndarray, den: np.ndarray, sizes: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """The two-stage bootstrap, row by row (rows sorted by group, ``sizes`` rows per group).
+
+    Stage 1 draws articles with replacement; stage 2 draws, for each drawn article, as many of
+    its rows as it has, with replacement. Vectorised: O(rows) per draw, whatever the number
+    of articles.
+    """
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        picked = rng.integers(0, len(sizes), size=len(sizes))
+        counts = sizes[picked]
+        n_rows = np.repeat(counts, counts)
+        within = np.minimum((rng.random(len(n_rows)) * n_rows).astype(np.int64), n_rows - 1)
+        rows = np.repeat(offsets[picked], counts) + within
+        d = den[rows].sum()
+        stats[b] = num[rows].sum() / d if d else np.nan
+    return stats
+
+
+def _draws_two_values(pairs: np.ndarray, num: np.ndarray, den: np.ndarray, inverse: np.ndarray,
+                      sizes: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """The same two-stage bootstrap when every row is one of (at most) two (num, den) pairs,
+    as with 0/1 indicators over sentences: stage 2 then only decides how many of an article's
+    n rows are of the first kind, a Binomial(n, its share in the article) draw. Same
+    distribution as ``_draws_rows``, in O(articles) per draw instead of O(rows).
+    """
+    first = pairs[0]
+    other = pairs[-1]
+    is_first = (num == first[0]) & (den == first[1])
+    k = np.bincount(inverse, weights=is_first.astype(float), minlength=len(sizes))
+    share = k / sizes
+    stats = np.empty(n_boot)
+    for b in range(n_boot):
+        picked = rng.integers(0, len(sizes), size=len(sizes))
+        n = sizes[picked]
+        x = rng.binomial(n, share[picked])
+        d = (x * first[1] + (n - x) * other[1]).sum()
+        stats[b] = (x * first[0] + (n - x) * other[0]).sum() / d if d else np.nan
+    return stats
