@@ -322,6 +322,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     bench_scale.add_arguments(sub.add_parser("scale", help="the entity stage at scale, local vs dask backend"), child=False)
     bench_scale.add_arguments(sub.add_parser("_scale", help=argparse.SUPPRESS), child=True)
+    bench_scale.add_arguments(sub.add_parser("_scale_framing", help=argparse.SUPPRESS), child=True)
     for name in ("entities", "_memory"):
         p = sub.add_parser(name, help="benchmark the entity stage" if name == "entities" else argparse.SUPPRESS)
         p.add_argument("--articles", type=int, default=DEFAULT_ARTICLES, help=f"N, articles in the synthetic corpus (default {DEFAULT_ARTICLES})")
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_arg_parser().parse_args(argv)
     if args.command == "scale":
         return bench_scale.main(args)
-    if args.command == "_scale":
+    if args.command in ("_scale", "_scale_framing"):
         return bench_scale.child_main(args)
     if args.command == "_memory":
         return _memory_child(args)

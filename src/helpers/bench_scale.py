@@ -3,7 +3,8 @@
 In: the raw seed pages (their sentences are resampled into N articles with a fixed seed), a spaCy
 pipeline name, the alias lexicon, and the backends to compare.
 Out: ``reports/benchmarks/entities_scale.json`` (sorted keys) and a table on stdout.
-Used by: ``make bench-scale`` / ``python -m helpers.bench scale --articles 50000 --backend both``.
+Used by: ``make bench-scale`` / ``python -m helpers.bench scale --articles 50000 --backend both
+--framing``.
 Not a test, and far too long for ``make test`` (tens of minutes on 2 cores): run it by hand on
 a quiet machine and commit the JSON; the README quotes it.
 
@@ -18,6 +19,9 @@ For each: wall time, words/s, CPU seconds (the process and its reaped descendant
 include the dask workers; for dask also the workers' own share, from their ``getrusage``), peak resident memory (``VmHWM`` of the driver; the largest of the
 spaCy children's or of the dask workers'), the number of rows, and the sha256 of the three
 output tables, so the comparison also checks that both backends wrote the same bytes.
+With ``--framing``, 03-framing then runs on the same corpus (spread over 20 synthetic writers)
+in a fresh process of its own: its time and peak memory show whether the downstream stages
+hold up at that size.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ SCALE_SENTENCES_PER_ARTICLE = (3, 9)
 DEFAULT_WORKERS = 2
 DEFAULT_BATCH_SIZE = 64
 BACKENDS = ("local", "dask")
+SYNTHETIC_WRITERS = 20  # the framing run spreads the articles over this many writers
 
 
 def _sha256(path: Path) -> str:
@@ -113,16 +118,71 @@ def _cpu(who: int) -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_size: int, n_workers: int,
+                 out_dir: Path, step: str) -> dict:
+    """The framing stage on the synthetic corpus, in two fresh processes: ``prepare`` writes
+    articles.parquet (articles spread over ``SYNTHETIC_WRITERS`` writers) and runs the entity
+    stage (not measured; a Doc cache already in ``out_dir`` is used); ``measure`` runs
+    ``run_framing`` with the study's defaults and reports its time and peak memory."""
+    from . import schema
+    from .framing import run_framing
+    from .io import write_parquet
+
+    paths = P.run_paths(P.DEFAULT_RAW_DIR, out_dir)
+    if step == "prepare":
+        from .entities import run_entities
+
+        articles = synthetic_articles(n_articles, seed, sentences_per_article=SCALE_SENTENCES_PER_ARTICLE)
+        articles["author"] = [f"Writer {i % SYNTHETIC_WRITERS:02d}" for i in range(len(articles))]
+        articles["author_source"] = "byline"
+        paths.processed_dir.mkdir(parents=True, exist_ok=True)
+        write_parquet(articles, paths.articles, schema.ARTICLES)
+        summary = run_entities(articles, paths, model, aliases, batch_size, n_workers)
+        multiprocessing.active_children()
+        return {"n_parsed": summary.n_parsed, "n_cache_hits": summary.n_cache_hits}
+    start = time.perf_counter()
+    cpu = _cpu(resource.RUSAGE_SELF)
+    result = run_framing(paths, spacy_model=model, aliases_file=aliases)
+    seconds = time.perf_counter() - start
+    return {
+        "n_articles": n_articles,
+        "n_writers": len(result.authors),
+        "n_sentences": len(result.sentences),
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(_cpu(resource.RUSAGE_SELF) - cpu, 1),
+        "peak_rss_mib": round(peak_rss_kib() / 1024, 1),
+        "articles_parquet_mib": round(paths.articles.stat().st_size / 2**20, 1),
+    }
+
+
+def _child(command: str, args: argparse.Namespace, work_dir: str, **extra: str) -> dict:
+    cmd = [sys.executable, "-m", "helpers.bench", command, "--articles", str(args.articles),
+           "--seed", str(args.seed), "--model", args.model, "--aliases", str(args.aliases),
+           "--batch-size", str(args.batch_size), "--workers", str(args.workers), "--work-dir", work_dir]
+    for k, v in extra.items():
+        cmd += [f"--{k}", v]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark step failed ({' '.join(cmd)}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_in_fresh_process(backend: str, args: argparse.Namespace) -> dict:
     """``_run_backend`` in a new interpreter, so that peak memory and CPU belong to that run only."""
     with tempfile.TemporaryDirectory(prefix=f"bench-scale-{backend}-") as tmp:
-        cmd = [sys.executable, "-m", "helpers.bench", "_scale", "--backend", backend, "--articles", str(args.articles),
-               "--seed", str(args.seed), "--model", args.model, "--aliases", str(args.aliases),
-               "--batch-size", str(args.batch_size), "--workers", str(args.workers), "--work-dir", tmp]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"scale run on backend {backend} failed ({' '.join(cmd)}):\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return _child("_scale", args, tmp, backend=backend)
+
+
+def framing_in_fresh_processes(args: argparse.Namespace) -> dict:
+    """``_run_framing``: prepare, then measure, each in a new interpreter; in ``--framing-dir``
+    when given (kept, and its Doc cache reused by the next run), else in a temporary directory."""
+    if args.framing_dir:
+        Path(args.framing_dir).mkdir(parents=True, exist_ok=True)
+        prepared = _child("_scale_framing", args, args.framing_dir, step="prepare")
+        return {**_child("_scale_framing", args, args.framing_dir, step="measure"), "entities_before": prepared}
+    with tempfile.TemporaryDirectory(prefix="bench-scale-framing-") as tmp:
+        prepared = _child("_scale_framing", args, tmp, step="prepare")
+        return {**_child("_scale_framing", args, tmp, step="measure"), "entities_before": prepared}
 
 
 def bench_scale(args: argparse.Namespace) -> dict:
@@ -134,6 +194,8 @@ def bench_scale(args: argparse.Namespace) -> dict:
     }
     for backend in backends:
         results["runs"][backend] = run_in_fresh_process(backend, args)
+    if args.framing:
+        results["framing"] = framing_in_fresh_processes(args)
     results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if len(backends) == 2:
         local, dask = results["runs"]["local"], results["runs"]["dask"]
@@ -158,6 +220,10 @@ def format_table(r: dict) -> str:
             ("sentences", "n_sentences", "{:,}"), ("entities", "n_entities", "{:,}")]
     for label, key, fmt in rows:
         lines.append(f"{label:<40}" + "".join(f"{fmt.format(runs[n][key]):>14}" for n in names))
+    if "framing" in r:
+        f = r["framing"]
+        lines.append(f"03-framing on the same corpus ({f['n_writers']} synthetic writers, {f['n_sentences']:,} sentences): "
+                     f"{f['seconds']:,.0f} s, peak RSS {f['peak_rss_mib']:,.0f} MiB")
     if "same_tables" in r:
         lines.append(f"{'same table bytes (local vs dask)':<40}{str(r['same_tables']):>14}")
         lines.append(f"{'dask / local throughput':<40}{r['dask_vs_local_throughput']:>14.3f}")
@@ -177,11 +243,19 @@ def add_arguments(p: argparse.ArgumentParser, child: bool) -> None:
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"nlp.pipe batch size (default {DEFAULT_BATCH_SIZE})")
     if child:
         p.add_argument("--work-dir", required=True)
+        p.add_argument("--step", choices=("prepare", "measure"), default="measure")
     else:
         p.add_argument("--out", default=str(P.PROJ_ROOT / "reports" / "benchmarks" / "entities_scale.json"), help="JSON output")
+        p.add_argument("--framing", action="store_true",
+                       help="also time 03-framing on the corpus (time and peak memory of run_framing, in a fresh process)")
+        p.add_argument("--framing-dir", default="", help="keep the framing run's files (and Doc cache) here instead of a temporary directory")
 
 
 def child_main(args: argparse.Namespace) -> int:
+    if args.command == "_scale_framing":
+        print(json.dumps(_run_framing(args.articles, args.seed, args.model, Path(args.aliases), args.batch_size,
+                                      args.workers, Path(args.work_dir), args.step), sort_keys=True))
+        return 0
     result = _run_backend(args.backend, args.articles, args.seed, args.model, Path(args.aliases), args.batch_size,
                           args.workers, Path(args.work_dir))
     print(json.dumps(result, sort_keys=True))

@@ -30,6 +30,9 @@ from typing import Sequence
 import numpy as np
 
 
+DRAW_CELLS = 2_000_000  # binomial path: at most this many (draw, article) cells in memory at once
+
+
 @dataclass(frozen=True)
 class RatioCI:
     estimate: float
@@ -109,10 +112,15 @@ def _draws_two_values(pairs: np.ndarray, num: np.ndarray, den: np.ndarray, inver
     k = np.bincount(inverse, weights=is_first.astype(float), minlength=len(sizes))
     share = k / sizes
     stats = np.empty(n_boot)
-    for b in range(n_boot):
-        picked = rng.integers(0, len(sizes), size=len(sizes))
+    g = len(sizes)
+    per_chunk = max(1, DRAW_CELLS // g)  # draws done at once: a (draws x articles) array
+    for lo in range(0, n_boot, per_chunk):
+        hi = min(n_boot, lo + per_chunk)
+        picked = rng.integers(0, g, size=(hi - lo, g))
         n = sizes[picked]
         x = rng.binomial(n, share[picked])
-        d = (x * first[1] + (n - x) * other[1]).sum()
-        stats[b] = (x * first[0] + (n - x) * other[0]).sum() / d if d else np.nan
+        d = (x * first[1] + (n - x) * other[1]).sum(axis=1)
+        s = (x * first[0] + (n - x) * other[0]).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats[lo:hi] = np.where(d != 0, s / np.where(d != 0, d, 1), np.nan)
     return stats
