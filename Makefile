@@ -48,8 +48,9 @@ lab: setup ## Open JupyterLab on the notebooks with the project kernel
 bench: setup ## Benchmark the entity stage (writes reports/benchmarks/entities.json)
 	$(BIN)/python -m helpers.bench entities
 
-bench-scale: setup ## The entity stage on 50,000 synthetic articles, local vs dask (~40 min on 2 cores; writes reports/benchmarks/entities_scale.json)
+bench-scale: setup ## 50,000 synthetic articles: entity stage local vs dask, then 03-framing (~1 h on 2 cores; reports/benchmarks/*_scale.json)
 	$(BIN)/python -m helpers.bench scale --articles 50000 --backend both
+	$(BIN)/python -m helpers.bench scale --articles 50000 --backend none --framing --out reports/benchmarks/framing_scale.json
 
 lock: ## Recompile requirements.lock from requirements.in and rewrite environment.yml (needs the package index)
 	$(BIN)/python -m pip install --quiet "uv==0.13.8"

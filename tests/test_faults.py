@@ -144,6 +144,79 @@ def test_interrupted_clean_stage_leaves_sound_state_and_rerun_gives_same_bytes(c
     assert sorted(manifest["source_file"]) == sorted(p.name for p in raw.iterdir())
 
 
+# --- interrupted later stages -------------------------------------------------------
+
+LATER_STAGES = ("entities", "framing", "charts")
+STAGE_COPIES = 12  # 60 pages: the entity stage parses for ~15 s, long enough to land a signal in
+
+
+def stage_runner(raw: Path, out: Path, stage: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "helpers.pipeline", "--only", stage, "--raw-dir", str(raw), "--out-dir", str(out)],
+        cwd=PROJ_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """A corpus run stage by stage: a copy of the output root before each later stage, the
+    tree after it, and how long the stage's run took."""
+    import shutil
+
+    base = tmp_path_factory.mktemp("staged")
+    raw = base / "raw"
+    raw.mkdir()
+    for i in range(STAGE_COPIES):
+        for seed in SEEDS:
+            (raw / f"{i:03d}_{seed.name}").write_text(
+                f"Copy {i} of a seed page, for the interruption tests.\n\n{seed.read_text(encoding='utf-8')}",
+                encoding="utf-8")
+    out = base / "out"
+    before, after, seconds = {}, {}, {}
+    for stage in ("clean", *LATER_STAGES):
+        if stage in LATER_STAGES:
+            before[stage] = base / f"before-{stage}"
+            shutil.copytree(out, before[stage])
+        start = time.monotonic()
+        proc = stage_runner(raw, out, stage)
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        seconds[stage] = time.monotonic() - start
+        after[stage] = tree(out)
+    return raw, before, after, seconds, out
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize("stage", LATER_STAGES)
+def test_interrupted_later_stage_leaves_sound_state_and_rerun_gives_same_bytes(staged, tmp_path, stage, sig):
+    """Entities, framing and charts stopped part-way (60% of an uninterrupted run's time): no
+    half-written table or figure, the stage not marked done, and its next run gives the bytes
+    of an uninterrupted run, Doc cache included."""
+    import shutil
+
+    raw, before, after, seconds, root = staged
+    out = tmp_path / "out"
+    shutil.copytree(before[stage], out)
+    proc = stage_runner(raw, out, stage)
+    time.sleep(0.6 * seconds[stage])
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0, f"the {stage} stage finished before the signal"
+    if sig != signal.SIGKILL:
+        assert proc.returncode == 130 and "interrupted" in err
+    time.sleep(1.5)  # a killed runner's kernel notices its parent is gone within about a second
+    assert_no_half_written_table(out)
+    notebook = next(s.notebook for s in pipeline.STAGES if s.name == stage)
+    assert not (run_paths(raw, out).executed_notebooks_dir / notebook).exists()
+
+    again = stage_runner(raw, out, stage)
+    _, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err[-3000:]
+    # the earlier stages' notebooks, copied, name the original output root: mask it too
+    assert {k: v.replace(str(root).encode(), b"<OUT>") for k, v in tree(out).items()} == after[stage]
+
+
 KILL_WHILE_WRITING = r"""
 import os, signal, sys, threading, time
 from pathlib import Path

@@ -186,7 +186,7 @@ def framing_in_fresh_processes(args: argparse.Namespace) -> dict:
 
 
 def bench_scale(args: argparse.Namespace) -> dict:
-    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    backends = {"both": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     results: dict = {
         "n_articles": args.articles, "seed": args.seed, "model": args.model, "batch_size": args.batch_size,
         "n_workers": args.workers, "sentences_per_article": list(SCALE_SENTENCES_PER_ARTICLE),
@@ -208,9 +208,7 @@ def bench_scale(args: argparse.Namespace) -> dict:
 def format_table(r: dict) -> str:
     runs = r["runs"]
     names = list(runs)
-    first = runs[names[0]]
-    lines = [f"entity stage at scale: {r['n_articles']:,} articles, {first['n_words']:,} words, "
-             f"{r['n_workers']} workers, model {r['model']}",
+    lines = [f"at scale: {r['n_articles']:,} synthetic articles, {r['n_workers']} workers, model {r['model']}",
              f"{'measure':<40}" + "".join(f"{n:>14}" for n in names)]
     rows = [("wall time (s)", "seconds", "{:,.0f}"), ("words/s", "words_per_s", "{:,.0f}"),
             ("CPU s, all processes", "cpu_seconds_driver_and_children", "{:,.0f}"),
@@ -218,7 +216,7 @@ def format_table(r: dict) -> str:
             ("peak RSS, driver (MiB)", "peak_rss_mib_driver", "{:,.0f}"),
             ("peak RSS, largest worker (MiB)", "peak_rss_mib_largest_worker", "{:,.0f}"),
             ("sentences", "n_sentences", "{:,}"), ("entities", "n_entities", "{:,}")]
-    for label, key, fmt in rows:
+    for label, key, fmt in rows if names else ():
         lines.append(f"{label:<40}" + "".join(f"{fmt.format(runs[n][key]):>14}" for n in names))
     if "framing" in r:
         f = r["framing"]
@@ -233,8 +231,8 @@ def format_table(r: dict) -> str:
 def add_arguments(p: argparse.ArgumentParser, child: bool) -> None:
     p.add_argument("--articles", type=int, default=DEFAULT_SCALE_ARTICLES,
                    help=f"articles in the synthetic corpus (default {DEFAULT_SCALE_ARTICLES:,})")
-    p.add_argument("--backend", choices=BACKENDS if child else (*BACKENDS, "both"), default="both",
-                   help="backend(s) to run (default both, local first)")
+    p.add_argument("--backend", choices=BACKENDS if child else (*BACKENDS, "both", "none"), default="both",
+                   help="backend(s) to run (default both, local first; none: only --framing)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                    help=f"n_process of the local backend / worker processes of the dask LocalCluster (default {DEFAULT_WORKERS})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the sentence resampling")

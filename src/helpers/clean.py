@@ -156,7 +156,7 @@ def apply_overrides(articles: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, p
 def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
                  overrides_file: Path | None = None,
                  max_page_bytes: int | None = MAX_PAGE_BYTES, backend: str = "local",
-                 scheduler: str = "") -> CleanResult:
+                 scheduler: str = "", n_workers: int = 2) -> CleanResult:
     """Run the cleaning stage on every file of ``raw_dir`` (see module docstring).
 
     ``checksums_file``: a sha256sum-format file to verify pages against; None or
@@ -169,7 +169,8 @@ def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
     only) stays ``ok`` with 0 articles and a manifest note saying so.
     ``backend``: ``"local"`` (this process) or ``"dask"``: files are read, decoded and
     segmented in partitions on the Dask cluster at ``scheduler`` (or on a LocalCluster started
-    for the run when it is empty); the tables are the same (see ``helpers.dask_clean``).
+    for the run when it is empty, with ``n_workers`` processes); the tables are the same (see
+    ``helpers.dask_clean``).
     """
     raw_dir = Path(raw_dir)
     check_backend("clean", backend, scheduler)
@@ -177,7 +178,7 @@ def clean_corpus(raw_dir: Path, checksums_file: Path | None = None,
         from .dask_clean import scan_and_draft_dask  # dask is only imported when asked for
 
         settings = scan_settings(raw_dir, checksums_file, overrides_file, max_page_bytes)
-        scan, drafts = scan_and_draft_dask(raw_dir, settings, scheduler)
+        scan, drafts = scan_and_draft_dask(raw_dir, settings, scheduler, n_workers)
     else:
         scan = scan_raw_dir(raw_dir, checksums_file, overrides_file, max_page_bytes)
         drafts = [draft_page(page, i) for i, page in enumerate(scan.pages)]

@@ -379,6 +379,7 @@ def run_entities(
     n_process: int = 1,
     backend: str = "local",
     scheduler: str = "",
+    n_workers: int = 2,
 ) -> EntitiesSummary:
     """Parse (or read from cache) every article and stream the three output tables.
 
@@ -386,13 +387,15 @@ def run_entities(
     contracts' sort order; each table is written to a temporary file and renamed into place.
     ``backend="dask"`` splits the work into partitions run on a Dask cluster (the one at
     address ``scheduler``, or a LocalCluster started for the run when it is empty) and gives
-    the same bytes; see ``helpers.backends.run_entities_dask``.
+    the same bytes; see ``helpers.backends.run_entities_dask``. ``n_workers``: worker
+    processes of that LocalCluster (not used with a ``scheduler``).
     """
     check_backend("entities", backend, scheduler)
     if backend == "dask":
         from .backends import run_entities_dask  # dask is only imported when asked for
 
-        return run_entities_dask(articles, paths, spacy_model, aliases_path, batch_size, n_process, scheduler=scheduler)
+        return run_entities_dask(articles, paths, spacy_model, aliases_path, batch_size, n_process, scheduler=scheduler,
+                                 n_workers=n_workers)
     articles = sorted_articles(articles)
     nlp = build_nlp(spacy_model, aliases_path)
     stats = CacheStats()

@@ -243,6 +243,7 @@ class FrameDetector:
         self.linkage = linkage or Linkage()
         self.matcher = Matcher(vocab)
         self.exclusions = Matcher(vocab)
+        self._last: tuple[Doc, list[tuple[str, int, int]]] | None = None
         for frame in codebook.values():
             try:
                 self.matcher.add(frame.name, [list(p) for p in frame.patterns])
@@ -252,7 +253,18 @@ class FrameDetector:
                 raise CodebookError(f"frame '{frame.name}': invalid Matcher pattern: {exc}") from exc
 
     def _token_matches(self, doc: Doc) -> list[tuple[str, int, int]]:
-        """(frame, start_token, end_token) of every cue not inside an exclusion of its frame."""
+        """(frame, start_token, end_token) of every cue not inside an exclusion of its frame.
+
+        Kept for the last Doc seen: an article is matched once for both voices (matching is
+        most of the framing stage's time).
+        """
+        if self._last is not None and self._last[0] is doc:
+            return self._last[1]
+        matches = self._match(doc)
+        self._last = (doc, matches)
+        return matches
+
+    def _match(self, doc: Doc) -> list[tuple[str, int, int]]:
         excluded: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in (self.exclusions(doc) if len(self.exclusions) else ()):
             excluded.setdefault(doc.vocab.strings[match_id], []).append((start, end))
