@@ -231,10 +231,12 @@ def labels_table(
             a_lab = lab[lab["author"] == author]
             for label_class in LABEL_CLASSES:
                 c_lab = a_lab[a_lab["label_class"] == label_class]
-                per_mention = c_lab.groupby(["article_id", "mention_start"]).size()
-                counts = [
-                    float(per_mention.get((r.article_id, r.start_char), 0)) for r in a_men.itertuples()
-                ]
+                per_mention = c_lab.groupby(["article_id", "mention_start"]).size().rename("n").reset_index()
+                counts = (
+                    a_men[["article_id", "start_char"]]
+                    .merge(per_mention, left_on=["article_id", "start_char"], right_on=["article_id", "mention_start"],
+                           how="left", sort=False)["n"].fillna(0).astype(float).tolist()
+                )
                 ci = ratio_ci(a_men["article_id"].tolist(), counts, None, n_boot, seed)
                 examples = (
                     c_lab.groupby("phrase").size().reset_index(name="n")
