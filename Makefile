@@ -48,7 +48,7 @@ lab: setup ## Open JupyterLab on the notebooks with the project kernel
 bench: setup ## Benchmark the entity stage (writes reports/benchmarks/entities.json)
 	$(BIN)/python -m helpers.bench entities
 
-bench-scale: setup ## 50,000 synthetic articles: entity stage local vs dask, then 03-framing (~1 h on 2 cores; reports/benchmarks/*_scale.json)
+bench-scale: setup ## 50,000 synthetic articles: entity stage local vs dask, then 03-framing (~75 min on 2 cores; reports/benchmarks/*_scale.json)
 	$(BIN)/python -m helpers.bench scale --articles 50000 --backend both
 	$(BIN)/python -m helpers.bench scale --articles 50000 --backend none --framing --out reports/benchmarks/framing_scale.json
 
