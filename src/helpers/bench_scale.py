@@ -27,7 +27,6 @@ hold up at that size.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import multiprocessing
 import os
@@ -40,7 +39,8 @@ from pathlib import Path
 
 from . import paths as P
 from .bench import DEFAULT_MODEL, DEFAULT_SEED, peak_rss_kib, synthetic_articles
-from .io import write_text
+from .cluster import BACKENDS
+from .io import sha256_file, write_text
 
 DEFAULT_SCALE_ARTICLES = 50_000
 # Wire-story length (mean 6 sentences, ~140 words): 50,000 of them are ~7 M words, a run of
@@ -49,16 +49,7 @@ DEFAULT_SCALE_ARTICLES = 50_000
 SCALE_SENTENCES_PER_ARTICLE = (3, 9)
 DEFAULT_WORKERS = 2
 DEFAULT_BATCH_SIZE = 64
-BACKENDS = ("local", "dask")
 SYNTHETIC_WRITERS = 20  # the framing run spreads the articles over this many writers
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _own_usage() -> dict:
@@ -109,7 +100,7 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
         "n_sentences": summary.n_sentences,
         "n_entities": summary.n_entities,
         "n_parsed": summary.n_parsed,
-        "sha256": {p.name: _sha256(p) for p in summary.outputs},
+        "sha256": {p.name: sha256_file(p) for p in summary.outputs},
     }
 
 

@@ -114,6 +114,4 @@ def scan_and_draft_dask(raw_dir: Path, settings: ScanSettings, scheduler: str = 
     drafts = [d for s, d in scans if d is not None and id(s.page) in accepted]
     for index, draft in enumerate(drafts):
         draft.index = index
-    # the pages of the scan and of the drafts must be the same objects, as on the local path
-    raw.pages[:] = [d.page for d in drafts]
     return raw, drafts
