@@ -1,0 +1,154 @@
+"""Agreement between hand codings of the frame gold sample, and the detector against each.
+
+In: two or more codings of the same sentences in the format of
+``data/validation/frames_gold.csv`` (``helpers.frames.load_gold``): the first
+coder's ``frames_gold.csv``, the second coder's ``frames_coder2.csv`` and the
+adjudicated ``frames_consensus.csv`` (see ``data/validation/README.md``), and
+the detector's frames for the gold sentences (``helpers.frames.detect_gold``).
+Out: per-frame Krippendorff's alpha and the F1 of one coder against the other
+(``agreement_table``); the detector's per-frame precision, recall and F1 against
+each reference coding, per split (``reference_scores``).
+Used by: ``helpers.framing.validate_frames`` (03-framing, section "Validation").
+
+Alpha is computed per frame on the binary "frame present" judgement of each
+sentence (nominal level, Krippendorff 2004; the ``krippendorff`` package). It is
+undefined (NaN) for a frame that no coder used or that every coder gave every
+sentence: there is no variation to agree on. F1 between two coders is the same
+whichever is taken as reference (precision and recall swap), so it reads on the
+same scale as the detector's F1 against a coder: a human ceiling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import krippendorff
+import numpy as np
+import pandas as pd
+
+from .frames import FRAME_NAMES, CodebookError, load_gold, match_key, score_frames, validation_table
+
+
+def load_codings(files: Mapping[str, str | Path], frame_names: Sequence[str] = FRAME_NAMES) -> dict[str, pd.DataFrame]:
+    """Read each named coding and check they code the same sentences.
+
+    The first file is the reference for the sentence set and the split of each
+    row; the others must hold exactly its sentences (compared by
+    ``match_key``: letters and digits only), else the error names the file and
+    the sentences it lacks or adds. Rows are returned in the first file's order.
+    """
+    names = list(files)
+    if not names:
+        raise ValueError("no codings given")
+    first = load_gold(files[names[0]], frame_names)
+    keys = first["text"].map(match_key)
+    if keys.duplicated().any():
+        dup = first.loc[keys.duplicated(), "text"].iloc[0]
+        raise CodebookError(f"{files[names[0]]}: two sentences differ only in punctuation: {dup!r}")
+    codings = {names[0]: first}
+    for name in names[1:]:
+        other = load_gold(files[name], frame_names)
+        other_keys = other["text"].map(match_key)
+        missing = sorted(set(keys) - set(other_keys))
+        extra = sorted(set(other_keys) - set(keys))
+        if missing or extra:
+            lacks = first.loc[keys.isin(missing), "text"].head(3).tolist()
+            adds = other.loc[other_keys.isin(extra), "text"].head(3).tolist()
+            raise CodebookError(
+                f"{files[name]}: does not code the same sentences as {files[names[0]]} "
+                f"({len(missing)} missing, e.g. {lacks}; {len(extra)} extra, e.g. {adds})"
+            )
+        aligned = other.set_index(other_keys).loc[keys].reset_index(drop=True)
+        codings[name] = aligned.assign(split=first["split"].to_numpy())
+    return codings
+
+
+def krippendorff_alpha(first: Sequence[bool], second: Sequence[bool]) -> float:
+    """Krippendorff's alpha (nominal) for two coders' binary judgements; NaN without variation."""
+    data = np.array([first, second], dtype=float)
+    if np.unique(data).size < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def agreement_table(
+    first: pd.DataFrame, second: pd.DataFrame, frame_names: Sequence[str] = FRAME_NAMES
+) -> pd.DataFrame:
+    """Per frame (and a 'macro' mean): positives per coder, sentences coded alike,
+    Krippendorff's alpha and the F1 of ``second`` against ``first``.
+
+    ``first`` and ``second`` code the same sentences in the same order
+    (``load_codings``); ``frames`` holds tuples of frame names.
+    """
+    if len(first) != len(second) or not (first["text"].map(match_key).to_numpy()
+                                         == second["text"].map(match_key).to_numpy()).all():
+        raise ValueError("the two codings do not hold the same sentences in the same order")
+    scores = score_frames(pd.DataFrame({"frames": first["frames"], "predicted": second["frames"]}), frame_names)
+    rows = []
+    for frame in frame_names:
+        a = first["frames"].map(lambda fs: frame in fs).to_numpy()
+        b = second["frames"].map(lambda fs: frame in fs).to_numpy()
+        rows.append(
+            {"frame": frame, "n_sentences": len(a), "n_first": int(a.sum()), "n_second": int(b.sum()),
+             "n_both": int((a & b).sum()), "agreement": float((a == b).mean()) if len(a) else np.nan,
+             "alpha": krippendorff_alpha(a, b)}
+        )
+    table = pd.DataFrame(rows).merge(scores[["frame", "f1"]], on="frame", how="left")
+    macro = {"frame": "macro", "n_sentences": len(first), "n_first": int(table["n_first"].sum()),
+             "n_second": int(table["n_second"].sum()), "n_both": int(table["n_both"].sum()),
+             "agreement": float(table["agreement"].mean()), "alpha": float(table["alpha"].mean()),
+             "f1": float(table["f1"].mean())}
+    return pd.concat([table, pd.DataFrame([macro])], ignore_index=True)
+
+
+def reference_scores(coded: pd.DataFrame, references: Mapping[str, pd.DataFrame],
+                     frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
+    """The detector's scores against each reference coding, stacked with a ``reference`` column.
+
+    ``coded`` is ``detect_gold``'s output (columns ``text``, ``split``,
+    ``predicted``); each reference codes the same sentences (``load_codings``).
+    Scores are per split, on the tuning rows and on all rows (``validation_table``).
+    """
+    predicted = dict(zip(coded["text"].map(match_key), coded["predicted"]))
+    parts = []
+    for name, reference in references.items():
+        keys = reference["text"].map(match_key)
+        missing = [t for t, k in zip(reference["text"], keys) if k not in predicted]
+        if missing:
+            raise ValueError(f"reference {name!r}: {len(missing)} sentence(s) have no prediction, e.g. {missing[0]!r}")
+        scored = reference.assign(predicted=[predicted[k] for k in keys])
+        parts.append(validation_table(scored, frame_names).assign(reference=name))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["reference"] + [c for c in out.columns if c != "reference"]]
+
+
+def agreement_by_subset(first: pd.DataFrame, second: pd.DataFrame,
+                        frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
+    """``agreement_table`` on all rows and on each split (``subset`` column), stacked."""
+    parts = [agreement_table(first, second, frame_names).assign(subset="all")]
+    for split in first["split"].drop_duplicates():
+        rows = (first["split"] == split).to_numpy()
+        parts.append(agreement_table(first[rows], second[rows], frame_names).assign(subset=split))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["subset"] + [c for c in out.columns if c != "subset"]]
+
+
+def compare_codings(coded: pd.DataFrame, files: Mapping[str, str | Path],
+                    frame_names: Sequence[str] = FRAME_NAMES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Agreement of the first two codings in ``files`` (per subset) and the detector's
+    scores against every coding (``reference_scores``).
+
+    ``files`` maps a name to a coding file, the first coder's gold file first
+    (it sets the sentences and splits); ``coded`` is ``detect_gold``'s output for
+    that gold file. With a single coding the agreement table is empty.
+    """
+    codings = load_codings(files, frame_names)
+    names = list(codings)
+    if len(names) >= 2:
+        agreement = agreement_by_subset(codings[names[0]], codings[names[1]], frame_names)
+        agreement.insert(1, "codings", f"{names[0]} vs {names[1]}")
+    else:
+        agreement = pd.DataFrame(columns=["subset", "codings", "frame", "n_sentences", "n_first", "n_second",
+                                          "n_both", "agreement", "alpha", "f1"])
+    return agreement, reference_scores(coded, codings, frame_names)

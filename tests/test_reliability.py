@@ -1,0 +1,111 @@
+"""Agreement between hand codings and the detector scored against each (helpers.reliability)."""
+
+import csv
+import math
+
+import pandas as pd
+import pytest
+
+from helpers.frames import CodebookError, match_key
+from helpers.paths import VALIDATION_DIR
+from helpers.reliability import agreement_table, krippendorff_alpha, load_codings, reference_scores
+
+FRAMES = ("cult_abuse", "legal_designation")
+
+
+def write_coding(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source_file", "split", "text", "frames", "coder_note"])
+        for text, frames, split in rows:
+            writer.writerow(["page.txt", split, text, frames, ""])
+    return path
+
+
+def test_alpha_matches_a_hand_computed_value():
+    # 10 pairable values: 3 ones, 7 zeros; one unit with a 1-0 pair.
+    # D_o = 2/10, D_e = 2*3*7/(10*9) = 42/90, alpha = 1 - (2/10)/(42/90) = 4/7
+    assert krippendorff_alpha([1, 0, 1, 0, 0], [1, 0, 0, 0, 0]) == pytest.approx(4 / 7)
+    assert krippendorff_alpha([1, 0, 1, 0], [1, 0, 1, 0]) == pytest.approx(1.0)
+
+
+def test_alpha_is_undefined_without_variation():
+    assert math.isnan(krippendorff_alpha([0, 0, 0], [0, 0, 0]))
+    assert math.isnan(krippendorff_alpha([1, 1], [1, 1]))
+
+
+def test_agreement_table_counts_and_f1(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted in 2012.", "legal_designation", "dev"),
+        ("Members were forced to divorce.", "cult_abuse", "test"),
+        ("It held a rally in Paris.", "", "test"),
+        ("A court ruled on its status.", "legal_designation", "test"),
+    ])
+    # the second coder's rows come in another order, one with other punctuation
+    second = write_coding(tmp_path / "b.csv", [
+        ("It held a rally in Paris.", "cult_abuse", "test"),
+        ("The group was delisted in 2012", "legal_designation", "dev"),
+        ("Members were forced to divorce.", "", "test"),
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("A court ruled on its status.", "legal_designation", "test"),
+    ])
+    codings = load_codings({"coder_1": first, "coder_2": second}, FRAMES)
+    assert codings["coder_2"]["text"].map(match_key).tolist() == codings["coder_1"]["text"].map(match_key).tolist()
+    table = agreement_table(codings["coder_1"], codings["coder_2"], FRAMES).set_index("frame")
+    cult = table.loc["cult_abuse"]
+    assert (cult["n_first"], cult["n_second"], cult["n_both"]) == (2, 2, 1)
+    assert cult["agreement"] == pytest.approx(3 / 5)
+    assert cult["f1"] == pytest.approx(0.5)  # P = 1/2, R = 1/2
+    # cult: pairs (1,1) (0,0) (1,0) (0,1) (0,0): D_o = 4/10, D_e = 2*4*6/90 -> alpha = 1 - 0.4/(48/90) = 0.25
+    assert cult["alpha"] == pytest.approx(0.25)
+    legal = table.loc["legal_designation"]
+    assert (legal["alpha"], legal["f1"], legal["agreement"]) == (1.0, 1.0, 1.0)
+    assert table.loc["macro", "alpha"] == pytest.approx((0.25 + 1.0) / 2)
+    assert table.loc["macro", "f1"] == pytest.approx((0.5 + 1.0) / 2)
+
+
+def test_load_codings_names_the_file_that_codes_other_sentences(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [("One sentence here.", "", "dev"), ("Another one.", "", "dev")])
+    second = write_coding(tmp_path / "b.csv", [("One sentence here.", "", "dev"), ("A third one.", "", "dev")])
+    with pytest.raises(CodebookError, match=r"b\.csv.*1 missing.*Another one.*1 extra.*A third one"):
+        load_codings({"coder_1": first, "coder_2": second}, FRAMES)
+
+
+def test_reference_scores_scores_the_same_predictions_against_each_coding(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "test"),
+        ("The group was delisted.", "legal_designation", "test"),
+    ])
+    second = write_coding(tmp_path / "b.csv", [
+        ("The cult isolates its members.", "", "test"),
+        ("The group was delisted.", "legal_designation;cult_abuse", "test"),
+    ])
+    codings = load_codings({"coder_1": first, "coder_2": second}, FRAMES)
+    coded = codings["coder_1"].assign(predicted=codings["coder_1"]["frames"])  # a detector that agrees with coder 1
+    scores = reference_scores(coded, codings, FRAMES)
+    macro = scores[(scores["frame"] == "macro") & (scores["subset"] == "test")].set_index("reference")["f1"]
+    assert macro["coder_1"] == 1.0
+    assert macro["coder_2"] == pytest.approx((0.0 + 1.0) / 2)  # cult: no hit against coder 2; legal: perfect
+
+
+# --- the project's codings -------------------------------------------------------------------
+
+FILES = {
+    "coder_1": VALIDATION_DIR / "frames_gold.csv",
+    "coder_2": VALIDATION_DIR / "frames_coder2.csv",
+    "consensus": VALIDATION_DIR / "frames_consensus.csv",
+}
+
+
+@pytest.mark.skipif(not FILES["consensus"].exists(), reason="no consensus coding yet")
+def test_project_consensus_keeps_every_agreed_code_and_only_codes_a_coder_gave():
+    codings = load_codings(FILES)
+    first, second, consensus = (codings[n]["frames"].map(set) for n in FILES)
+    for a, b, c, text in zip(first, second, consensus, codings["coder_1"]["text"]):
+        assert a & b <= c, f"an agreed code was dropped: {text!r}"
+        assert c <= a | b, f"the consensus adds a code neither coder gave: {text!r}"
+    raw = pd.read_csv(FILES["consensus"], keep_default_na=False)
+    agreed = [a == b for a, b in zip(first, second)]
+    assert (raw["resolution"] == ["agreed" if x else "adjudicated" for x in agreed]).all()
+    assert raw["text"].map(match_key).tolist() == codings["coder_1"]["text"].map(match_key).tolist()
