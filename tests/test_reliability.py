@@ -8,7 +8,15 @@ import pytest
 
 from helpers.frames import CodebookError, match_key
 from helpers.paths import VALIDATION_DIR
-from helpers.reliability import agreement_table, krippendorff_alpha, load_codings, reference_scores
+from helpers.reliability import (
+    agreement_table,
+    compare_codings,
+    frame_comparison,
+    krippendorff_alpha,
+    load_codings,
+    macro_scores,
+    reference_scores,
+)
 
 FRAMES = ("cult_abuse", "legal_designation")
 
@@ -98,7 +106,6 @@ FILES = {
 }
 
 
-@pytest.mark.skipif(not FILES["consensus"].exists(), reason="no consensus coding yet")
 def test_project_consensus_keeps_every_agreed_code_and_only_codes_a_coder_gave():
     codings = load_codings(FILES)
     first, second, consensus = (codings[n]["frames"].map(set) for n in FILES)
@@ -109,3 +116,31 @@ def test_project_consensus_keeps_every_agreed_code_and_only_codes_a_coder_gave()
     agreed = [a == b for a, b in zip(first, second)]
     assert (raw["resolution"] == ["agreed" if x else "adjudicated" for x in agreed]).all()
     assert raw["text"].map(match_key).tolist() == codings["coder_1"]["text"].map(match_key).tolist()
+
+
+def test_compare_codings_tables(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "", "test"),
+    ])
+    second = write_coding(tmp_path / "b.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "cult_abuse", "test"),
+    ])
+    coded = load_codings({"c1": first}, FRAMES)["c1"]
+    coded = coded.assign(predicted=[("cult_abuse",), (), ()])
+    agreement, by_reference = compare_codings(coded, {"c1": first, "c2": second}, FRAMES)
+    assert set(agreement["subset"]) == {"all", "dev", "test"}
+    assert (agreement["codings"] == "c1 vs c2").all()
+    macro = macro_scores(by_reference)
+    # no heldout rows here, so four subsets per reference
+    assert list(zip(macro["reference"], macro["subset"])) == [
+        (r, s) for r in ("c1", "c2") for s in ("dev", "test", "tuning", "all")]
+    test = frame_comparison(agreement, by_reference, "test").set_index("frame")
+    assert list(test.columns) == ["support_c2", "coders_alpha", "coders_f1", "detector_vs_c1", "detector_vs_c2"]
+    assert test.loc["legal_designation", "detector_vs_c1"] == 0.0  # missed on test
+    assert test.loc["cult_abuse", "support_c2"] == 1
+    assert test.loc["cult_abuse", "coders_f1"] == 0.0  # only coder 2 used it on test
+    assert test.loc["legal_designation", "coders_alpha"] == 1.0  # (1,1), (0,0): perfect agreement
