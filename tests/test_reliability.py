@@ -132,7 +132,7 @@ def test_compare_codings_tables(tmp_path):
     coded = load_codings({"c1": first}, FRAMES)["c1"]
     coded = coded.assign(predicted=[("cult_abuse",), (), ()])
     agreement, by_reference = compare_codings(coded, {"c1": first, "c2": second}, FRAMES)
-    assert set(agreement["subset"]) == {"all", "dev", "test"}
+    assert agreement["subset"].drop_duplicates().tolist() == ["dev", "test", "tuning", "all"]
     assert (agreement["codings"] == "c1 vs c2").all()
     macro = macro_scores(by_reference)
     # no heldout rows here, so four subsets per reference
@@ -144,3 +144,18 @@ def test_compare_codings_tables(tmp_path):
     assert test.loc["cult_abuse", "support_c2"] == 1
     assert test.loc["cult_abuse", "coders_f1"] == 0.0  # only coder 2 used it on test
     assert test.loc["legal_designation", "coders_alpha"] == 1.0  # (1,1), (0,0): perfect agreement
+
+
+def test_a_single_coding_gives_scores_without_agreement(tmp_path):
+    # second_coding_file = consensus_file = None in 03-framing: only the first coder's scores
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "test"),
+        ("It held a rally.", "", "test"),
+    ])
+    coded = load_codings({"c1": first}, FRAMES)["c1"]
+    coded = coded.assign(predicted=[("cult_abuse",), ("cult_abuse",)])
+    agreement, by_reference = compare_codings(coded, {"c1": first}, FRAMES)
+    assert agreement.empty
+    table = frame_comparison(agreement, by_reference, "test").set_index("frame")
+    assert list(table.columns) == ["support_c1", "detector_vs_c1"]
+    assert table.loc["cult_abuse", "detector_vs_c1"] == pytest.approx(2 / 3)  # P = 1/2, R = 1

@@ -7,14 +7,16 @@ Out: frames_coder2.csv, an adjudication packet and its key, frames_consensus.csv
 Used by: nobody at run time — it records how the consensus gold was made
 (README.md in this folder, "Round 4"). Run with .venv/bin/python:
 
-    adjudication.py packet-coder2 DIR        # DIR/sentences.csv: id, source_file, context_before, sentence
+    adjudication.py packet-coder2 DIR        # DIR/codebook.md (no patterns) and DIR/sentences.csv
     adjudication.py import-coder2 DIR        # DIR/coder2.csv (id, frames, note) -> frames_coder2.csv
     adjudication.py packet-adjudicate DIR    # DIR/disputes.csv (A/B in seeded random order), DIR/key.csv
     adjudication.py merge DIR                # DIR/decisions.csv (id, frame, present, note) -> frames_consensus.csv
 
 Procedure:
-1. The second coder gets the sentences in the first coder's order under
-   neutral ids (s000 ...), with no split, rank or code.
+1. The second coder gets the codebook without its Matcher patterns (definitions,
+   include cues, exclusions and the coding rules of README.md) and the sentences
+   in the first coder's order under neutral ids (s000 ...), with no split, rank
+   or code. The adjudicator gets the same codebook.
 2. A sentence is disputed when the two codings differ; each frame in the
    symmetric difference is a disputed frame. Which coder is shown as "A" is
    drawn per sentence with random.Random(2024).
@@ -75,8 +77,39 @@ def contexts(gold: pd.DataFrame, n: int = 2) -> list[str]:
     return [before.get(match_key(t), "") for t in gold["text"]]
 
 
+CODING_RULES = [
+    "Code each sentence with zero or more of the nine frames below. Rules:",
+    "",
+    "- Code a sentence on what it says. Use the context (the sentences before it, or the raw page) only to "
+    "resolve pronouns and anaphora (\"the former\", \"its wish\", \"the decision\", \"they\").",
+    "- A label alone (e.g. \"terrorist group\", \"cult\") is not a frame: `terrorism_violence` needs violence "
+    "described or the group's violent/armed character as the point; `legal_designation` needs a legal act or "
+    "status (listing, delisting, court, proscription, legal protection).",
+    "- The frames are about the MEK (also MKO, PMOI, People's Mujahedin, Mujahedin-e Khalq, NCRI, 'the Iranian "
+    "Resistance', 'the Rajavi cult') — 'the group' below. Frames about US/Western policy toward Iran "
+    "(`regime_change_policy`) need not name the group.",
+    "- A sentence may carry several frames, or none (many sentences carry none).",
+    "",
+]
+
+
+def codebook_text() -> str:
+    """The codebook as the coders read it: frames.yaml without patterns or linkage rules."""
+    import yaml
+
+    frames = yaml.safe_load((ROOT / "data" / "lexicons" / "frames.yaml").read_text(encoding="utf-8"))["frames"]
+    lines = ["# Frame codebook (coding instructions)", ""] + CODING_RULES
+    for name, frame in frames.items():
+        lines += [f"## `{name}`", f"Dimension (Policy Frames Codebook): {frame['dimension']}", "",
+                  f"**Definition.** {frame['definition']}", "", "**Include:**"]
+        lines += [f"- {x}" for x in frame.get("include", [])]
+        lines += ["", "**Exclude:**"] + [f"- {x}" for x in frame.get("exclude", [])] + [""]
+    return "\n".join(lines)
+
+
 def packet_coder2(out: Path) -> None:
     gold = read(GOLD)
+    (out / "codebook.md").write_text(codebook_text(), encoding="utf-8")
     pd.DataFrame({"id": ids(gold), "source_file": gold["source_file"], "context_before": contexts(gold),
                   "sentence": gold["text"]}).to_csv(out / "sentences.csv", index=False, quoting=csv.QUOTE_NONNUMERIC)
 

@@ -27,7 +27,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from .frames import FRAME_NAMES, CodebookError, load_gold, match_key, score_frames, validation_table
+from .frames import FRAME_NAMES, GOLD_SPLITS, CodebookError, load_gold, match_key, score_frames, validation_table
 
 
 def load_codings(files: Mapping[str, str | Path], frame_names: Sequence[str] = FRAME_NAMES) -> dict[str, pd.DataFrame]:
@@ -57,7 +57,8 @@ def load_codings(files: Mapping[str, str | Path], frame_names: Sequence[str] = F
             adds = other.loc[other_keys.isin(extra), "text"].head(3).tolist()
             raise CodebookError(
                 f"{files[name]}: does not code the same sentences as {files[names[0]]} "
-                f"({len(missing)} missing, e.g. {lacks}; {len(extra)} extra, e.g. {adds})"
+                f"({len(missing)} missing, e.g. {lacks}; {len(extra)} extra, e.g. {adds}); "
+                f"a coding of another gold sample needs its own second coding, or none (None / null)"
             )
         aligned = other.set_index(other_keys).loc[keys].reset_index(drop=True)
         codings[name] = aligned.assign(split=first["split"].to_numpy())
@@ -125,11 +126,15 @@ def reference_scores(coded: pd.DataFrame, references: Mapping[str, pd.DataFrame]
 
 def agreement_by_subset(first: pd.DataFrame, second: pd.DataFrame,
                         frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
-    """``agreement_table`` on all rows and on each split (``subset`` column), stacked."""
-    parts = [agreement_table(first, second, frame_names).assign(subset="all")]
-    for split in first["split"].drop_duplicates():
-        rows = (first["split"] == split).to_numpy()
-        parts.append(agreement_table(first[rows], second[rows], frame_names).assign(subset=split))
+    """``agreement_table`` per split, on the tuning rows (dev + heldout) and on all rows
+    (``subset`` column, the subsets of ``helpers.frames.validation_table``), stacked."""
+    parts = []
+    subsets = [(s, first["split"] == s) for s in GOLD_SPLITS]
+    subsets += [("tuning", first["split"].isin(["dev", "heldout"])), ("all", first["split"] == first["split"])]
+    for subset, rows in subsets:
+        rows = rows.to_numpy()
+        if rows.any():
+            parts.append(agreement_table(first[rows], second[rows], frame_names).assign(subset=subset))
     out = pd.concat(parts, ignore_index=True)
     return out[["subset"] + [c for c in out.columns if c != "subset"]]
 
@@ -152,3 +157,27 @@ def compare_codings(coded: pd.DataFrame, files: Mapping[str, str | Path],
         agreement = pd.DataFrame(columns=["subset", "codings", "frame", "n_sentences", "n_first", "n_second",
                                           "n_both", "agreement", "alpha", "f1"])
     return agreement, reference_scores(coded, codings, frame_names)
+
+
+def macro_scores(by_reference: pd.DataFrame) -> pd.DataFrame:
+    """The macro rows of ``reference_scores``: one row per reference and subset."""
+    macro = by_reference[by_reference["frame"] == "macro"]
+    return macro[["reference", "subset", "n_sentences", "precision", "recall", "f1"]].reset_index(drop=True)
+
+
+def frame_comparison(agreement: pd.DataFrame, by_reference: pd.DataFrame, subset: str = "test") -> pd.DataFrame:
+    """Per frame (and 'macro') on one subset: the support of the last reference (the
+    consensus, when given), the two coders' alpha and F1 (the human ceiling) and the
+    detector's F1 against each reference (columns ``detector_vs_<reference>``)."""
+    scores = by_reference[by_reference["subset"] == subset]
+    if scores.empty:
+        raise ValueError(f"no scores for subset {subset!r}")
+    last = scores["reference"].iloc[-1]
+    out = scores[scores["reference"] == last].set_index("frame")[["support"]]
+    out = out.rename(columns={"support": f"support_{last}"})
+    if len(agreement):
+        rows = agreement[agreement["subset"] == subset].set_index("frame")
+        out["coders_alpha"], out["coders_f1"] = rows["alpha"], rows["f1"]
+    for reference, table in scores.groupby("reference", sort=False):
+        out[f"detector_vs_{reference}"] = table.set_index("frame")["f1"]
+    return out.reset_index()
