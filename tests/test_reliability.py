@@ -6,14 +6,16 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.frames import CodebookError, match_key
+from helpers.frames import CodebookError, match_key, score_frames
 from helpers.paths import VALIDATION_DIR
 from helpers.reliability import (
     agreement_table,
     compare_codings,
     frame_comparison,
+    interval_table,
     krippendorff_alpha,
     load_codings,
+    macro_f1_interval,
     macro_scores,
     reference_scores,
 )
@@ -159,3 +161,42 @@ def test_a_single_coding_gives_scores_without_agreement(tmp_path):
     table = frame_comparison(agreement, by_reference, "test").set_index("frame")
     assert list(table.columns) == ["support_c1", "detector_vs_c1"]
     assert table.loc["cult_abuse", "detector_vs_c1"] == pytest.approx(2 / 3)  # P = 1/2, R = 1
+
+
+def test_macro_f1_draws_on_the_identity_resample_is_score_frames_macro():
+    reference = [("cult_abuse",), ("legal_designation",), (), ("cult_abuse", "legal_designation"), ()]
+    predicted = [("cult_abuse",), (), ("cult_abuse",), ("legal_designation",), ()]
+    expected = score_frames(pd.DataFrame({"frames": reference, "predicted": predicted}), FRAMES)
+    estimate, low, high = macro_f1_interval(reference, predicted, FRAMES, n_boot=200, seed=7)
+    # cult: tp 1 (row 0), fp 1 (row 2), fn 1 (row 3) -> F1 0.5; legal: tp 1, fn 1 -> F1 2/3
+    assert estimate == pytest.approx((0.5 + 2 / 3) / 2)
+    assert estimate == pytest.approx(expected.set_index("frame").loc["macro", "f1"])
+    assert 0.0 <= low < estimate < high <= 1.0
+    assert macro_f1_interval(reference, predicted, FRAMES, n_boot=200, seed=7) == (estimate, low, high)
+    # a frame with neither gold nor prediction in a draw scores 0 there, as in score_frames
+    only_legal = [("legal_designation",)]
+    assert macro_f1_interval(only_legal, only_legal, FRAMES, n_boot=10)[0] == pytest.approx(0.5)
+    perfect = macro_f1_interval(reference[:4], reference[:4], FRAMES, n_boot=50)
+    assert perfect[0] == 1.0 and perfect[2] == 1.0
+
+
+def test_interval_table_rows(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "", "test"),
+    ])
+    second = write_coding(tmp_path / "b.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "cult_abuse", "test"),
+    ])
+    coded = load_codings({"c1": first}, FRAMES)["c1"].assign(predicted=[("cult_abuse",), ("legal_designation",), ()])
+    table = interval_table(coded, {"c1": first, "c2": second}, ("test", "tuning"), FRAMES, n_boot=20)
+    assert list(zip(table["subset"], table["comparison"], table["n_sentences"])) == [
+        ("test", "detector vs c1", 2), ("test", "detector vs c2", 2), ("test", "c2 vs c1", 2),
+        ("tuning", "detector vs c1", 1), ("tuning", "detector vs c2", 1), ("tuning", "c2 vs c1", 1)]
+    test = table[table["subset"] == "test"].set_index("comparison")["macro_f1"]
+    # on test, c1 has legal only: cult scores 0 (no gold, no prediction), legal 1
+    assert test["detector vs c1"] == pytest.approx(0.5)
+    assert test["c2 vs c1"] == pytest.approx(0.5)  # cult: c2 has a false alarm -> 0; legal 1
