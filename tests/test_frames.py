@@ -18,7 +18,7 @@ from helpers.frames import (
     match_key,
     score_frames,
 )
-from helpers.paths import LEXICONS_DIR, VALIDATION_DIR
+from helpers.paths import LEXICONS_DIR, PROJ_ROOT, VALIDATION_DIR
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +276,53 @@ def test_match_key_and_detect_gold_use_pipeline_frames_across_quote_styles(nlp, 
     coded = detect_gold(gold, detector, nlp, pipeline)
     assert coded["predicted"].tolist() == [("humanitarian_displacement",), ("regime_change_policy",)]
     assert coded["source"].tolist() == ["pipeline", "parsed_alone"]
+
+
+def _as_extension(pattern):
+    """A compiled pattern with its NORM tests written back as the custom attribute lemma_lower."""
+    out = []
+    for token in pattern:
+        token = dict(token)
+        if "NORM" in token:
+            token["_"] = {**token.get("_", {}), "lemma_lower": token.pop("NORM")}
+        out.append(token)
+    return out
+
+
+def test_native_matching_finds_exactly_what_the_custom_attribute_finds(nlp, detector):
+    # lemma_lower patterns are compiled to NORM (helpers.frames.MATCH_ATTR) for speed; a Matcher
+    # on the custom attribute itself must find the same cues, in every seed article
+    from spacy.matcher import Matcher
+
+    reference, exclusions = Matcher(nlp.vocab), Matcher(nlp.vocab)
+    for frame in detector.codebook.values():
+        reference.add(frame.name, [_as_extension(p) for p in frame.patterns])
+        if frame.exclude_patterns:
+            exclusions.add(frame.name, [_as_extension(p) for p in frame.exclude_patterns])
+    articles = pd.read_parquet(PROJ_ROOT / "data" / "processed" / "articles.parquet", columns=["text"])["text"].tolist()
+    texts = articles + ["SADDAM's BASES in IRAQ; the Group REPORTED it.", "Members Want To LEAVE the Camp.", ""]
+    n_cues = 0
+    for doc in nlp.pipe(texts):
+        norms = [t.norm_ for t in doc]
+        excluded = {}
+        for match_id, start, end in exclusions(doc):
+            excluded.setdefault(nlp.vocab.strings[match_id], []).append((start, end))
+        expected = sorted(
+            {(nlp.vocab.strings[m], s, e) for m, s, e in reference(doc)
+             if not any(a <= s and e <= b for a, b in excluded.get(nlp.vocab.strings[m], ()))},
+            key=lambda m: (m[1], m[2], m[0]),
+        )
+        assert detector._match(doc) == expected
+        assert [t.norm_ for t in doc] == norms  # the Doc's own norms are restored
+        n_cues += len(expected)
+    assert n_cues > 50
+
+
+def test_a_token_dict_on_lemma_lower_is_compiled_to_the_native_attribute():
+    from helpers.frames import MATCH_ATTR, _token_spec
+
+    assert _token_spec({"_": {"lemma_lower": "list"}, "POS": "VERB"}, "x") == {"POS": "VERB", MATCH_ATTR: "list"}
+    assert _token_spec("bomb|bombing", "x") == {MATCH_ATTR: {"IN": ["bomb", "bombing"]}}
+    assert _token_spec({"LOWER": "with"}, "x") == {"LOWER": "with"}
+    with pytest.raises(CodebookError, match="both lemma_lower and NORM"):
+        _token_spec({"_": {"lemma_lower": "a"}, "NORM": "b"}, "x")

@@ -17,7 +17,8 @@ a full Matcher token dict may be given instead. ``exclude_patterns`` (same
 syntax) mark contexts where a cue does not count: a cue match lying inside an
 exclusion match of the same frame is dropped. ``lemma_lower`` (a custom
 token attribute) is the lower-cased lemma, because the small English model
-lemmatises proper nouns with their capital ("Saddam", "Camp").
+lemmatises proper nouns with their capital ("Saddam", "Camp"); patterns on it
+are matched through the native NORM attribute (``MATCH_ATTR``).
 
 Target linkage (the codebook's ``target_linkage`` section and the per-frame
 flags ``requires_target`` / ``agent_check``): frames whose definition is about
@@ -37,7 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
+from spacy.attrs import NORM
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
@@ -66,6 +69,13 @@ GOLD_SPLITS = ("dev", "heldout", "test")
 
 if not Token.has_extension("lemma_lower"):
     Token.set_extension("lemma_lower", getter=lambda t: t.lemma_.lower())
+
+# The Matcher reads custom attributes through Python objects token by token; a native
+# attribute it reads in C. Patterns on ``lemma_lower`` are therefore compiled to NORM, and
+# while a Doc is matched its NORM values are the lower-cased lemmas (then restored): the same
+# matches, about 6 times faster (FrameDetector._match). A pattern that tests NORM itself
+# therefore tests the lower-cased lemma.
+MATCH_ATTR = "NORM"
 
 
 class CodebookError(ValueError):
@@ -122,8 +132,17 @@ def _token_spec(spec: object, where: str) -> dict:
         words = [w.strip().lower() for w in spec.split("|") if w.strip()]
         if not words:
             raise CodebookError(f"{where}: empty token in pattern")
-        return {"_": {"lemma_lower": words[0]}} if len(words) == 1 else {"_": {"lemma_lower": {"IN": words}}}
+        return {MATCH_ATTR: words[0]} if len(words) == 1 else {MATCH_ATTR: {"IN": words}}
     if isinstance(spec, dict):
+        extensions = spec.get("_")
+        if isinstance(extensions, dict) and "lemma_lower" in extensions:
+            if MATCH_ATTR in spec:
+                raise CodebookError(f"{where}: a token cannot test both lemma_lower and {MATCH_ATTR}")
+            # the custom attribute, read natively: NORM holds the lower-cased lemma while matching
+            native = {k: v for k, v in spec.items() if k != "_"}
+            native[MATCH_ATTR] = extensions["lemma_lower"]
+            rest = {k: v for k, v in extensions.items() if k != "lemma_lower"}
+            return {**native, "_": rest} if rest else native
         return spec
     raise CodebookError(f"{where}: a token must be a string or a Matcher dict, got {type(spec).__name__}")
 
@@ -265,12 +284,23 @@ class FrameDetector:
         return matches
 
     def _match(self, doc: Doc) -> list[tuple[str, int, int]]:
+        if not len(doc):
+            return []
+        # NORM holds the lower-cased lemma while matching (MATCH_ATTR), and is restored after
+        strings = doc.vocab.strings
+        saved = doc.to_array([NORM])
+        doc.from_array([NORM], np.array([strings.add(t.lemma_.lower()) for t in doc], dtype=np.uint64))
+        try:
+            exclusions = self.exclusions(doc) if len(self.exclusions) else ()
+            cues = self.matcher(doc)
+        finally:
+            doc.from_array([NORM], saved)
         excluded: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in (self.exclusions(doc) if len(self.exclusions) else ()):
-            excluded.setdefault(doc.vocab.strings[match_id], []).append((start, end))
+        for match_id, start, end in exclusions:
+            excluded.setdefault(strings[match_id], []).append((start, end))
         out = set()
-        for match_id, start, end in self.matcher(doc):
-            frame = doc.vocab.strings[match_id]
+        for match_id, start, end in cues:
+            frame = strings[match_id]
             if any(s <= start and end <= e for s, e in excluded.get(frame, ())):
                 continue
             out.add((frame, start, end))
