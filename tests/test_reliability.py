@@ -16,8 +16,10 @@ from helpers.reliability import (
     krippendorff_alpha,
     load_codings,
     macro_f1_interval,
+    macro_intervals,
     macro_scores,
     reference_scores,
+    validation_tables,
 )
 
 FRAMES = ("cult_abuse", "legal_designation")
@@ -135,7 +137,7 @@ def test_compare_codings_tables(tmp_path):
     coded = coded.assign(predicted=[("cult_abuse",), (), ()])
     agreement, by_reference = compare_codings(coded, {"c1": first, "c2": second}, FRAMES)
     assert agreement["subset"].drop_duplicates().tolist() == ["dev", "test", "tuning", "all"]
-    assert (agreement["codings"] == "c1 vs c2").all()
+    assert (agreement["codings"] == "c2 vs c1").all()
     macro = macro_scores(by_reference)
     # no heldout rows here, so four subsets per reference
     assert list(zip(macro["reference"], macro["subset"])) == [
@@ -200,3 +202,44 @@ def test_interval_table_rows(tmp_path):
     # on test, c1 has legal only: cult scores 0 (no gold, no prediction), legal 1
     assert test["detector vs c1"] == pytest.approx(0.5)
     assert test["c2 vs c1"] == pytest.approx(0.5)  # cult: c2 has a false alarm -> 0; legal 1
+
+
+def test_validation_tables_conform_to_their_contracts_with_intervals_on_macro_rows(tmp_path):
+    from helpers import schema
+
+    first = write_coding(tmp_path / "a.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "", "test"),
+    ])
+    second = write_coding(tmp_path / "b.csv", [
+        ("The cult isolates its members.", "cult_abuse", "dev"),
+        ("The group was delisted.", "legal_designation", "test"),
+        ("It held a rally.", "cult_abuse", "test"),
+    ])
+    coded = load_codings({"c1": first}, FRAMES)["c1"].assign(predicted=[("cult_abuse",), ("legal_designation",), ()])
+    files = {"c1": first, "c2": second}
+    scores, agreement = validation_tables(coded, files, FRAMES, n_boot=20, seed=3)
+    scores, agreement = schema.conform(scores, schema.FRAMES_VALIDATION), schema.conform(agreement, schema.CODER_AGREEMENT)
+    for table in (scores, agreement):
+        macro = table["frame"] == "macro"
+        assert table.loc[macro, "f1_ci_low"].notna().all() and table.loc[~macro, "f1_ci_low"].isna().all()
+        assert (table.loc[macro, "f1_ci_low"] <= table.loc[macro, "f1"]).all()
+    intervals = interval_table(coded, files, ("test",), FRAMES, n_boot=20, seed=3).set_index("comparison")
+    row = scores[(scores["reference"] == "c2") & (scores["subset"] == "test") & (scores["frame"] == "macro")].iloc[0]
+    assert (row["f1_ci_low"], row["f1_ci_high"]) == tuple(intervals.loc["detector vs c2", ["ci_low", "ci_high"]])
+    row = agreement[(agreement["subset"] == "test") & (agreement["frame"] == "macro")].iloc[0]
+    assert (row["f1_ci_low"], row["f1_ci_high"]) == tuple(intervals.loc["c2 vs c1", ["ci_low", "ci_high"]])
+
+
+def test_macro_intervals_lists_detector_then_coders_per_subset(tmp_path):
+    first = write_coding(tmp_path / "a.csv", [("The cult isolates its members.", "cult_abuse", "dev"),
+                                              ("The group was delisted.", "legal_designation", "test")])
+    second = write_coding(tmp_path / "b.csv", [("The cult isolates its members.", "", "dev"),
+                                               ("The group was delisted.", "legal_designation", "test")])
+    coded = load_codings({"c1": first}, FRAMES)["c1"].assign(predicted=[(), ("legal_designation",)])
+    by_reference, agreement = validation_tables(coded, {"c1": first, "c2": second}, FRAMES, n_boot=10)
+    table = macro_intervals(by_reference, agreement, subsets=("test", "dev"))
+    assert list(zip(table["subset"], table["comparison"])) == [
+        ("test", "detector vs c1"), ("test", "detector vs c2"), ("test", "c2 vs c1"),
+        ("dev", "detector vs c1"), ("dev", "detector vs c2"), ("dev", "c2 vs c1")]

@@ -560,6 +560,18 @@ def write_framing_tables(result: FramingResult) -> None:
     result.author_similarity = write_csv(result.author_similarity, out["author_similarity"], schema.AUTHOR_SIMILARITY)
 
 
+VALIDATION_FILES = {"frames_validation": "frames_validation.csv", "coder_agreement": "coder_agreement.csv"}
+
+
+def write_validation_tables(paths: Paths, scores: pd.DataFrame, agreement: pd.DataFrame) -> dict[str, Path]:
+    """Write the detector's validation scores and the coders' agreement
+    (``helpers.reliability.validation_tables``) to ``data/processed`` through their contracts."""
+    out = {name: paths.processed_dir / file for name, file in VALIDATION_FILES.items()}
+    write_csv(scores, out["frames_validation"], schema.FRAMES_VALIDATION)
+    write_csv(agreement, out["coder_agreement"], schema.CODER_AGREEMENT)
+    return out
+
+
 # --- tables for the notebook -------------------------------------------------------------------
 
 

@@ -152,7 +152,7 @@ def compare_codings(coded: pd.DataFrame, files: Mapping[str, str | Path],
     names = list(codings)
     if len(names) >= 2:
         agreement = agreement_by_subset(codings[names[0]], codings[names[1]], frame_names)
-        agreement.insert(1, "codings", f"{names[0]} vs {names[1]}")
+        agreement.insert(1, "codings", f"{names[1]} vs {names[0]}")
     else:
         agreement = pd.DataFrame(columns=["subset", "codings", "frame", "n_sentences", "n_first", "n_second",
                                           "n_both", "agreement", "alpha", "f1"])
@@ -162,7 +162,9 @@ def compare_codings(coded: pd.DataFrame, files: Mapping[str, str | Path],
 def macro_scores(by_reference: pd.DataFrame) -> pd.DataFrame:
     """The macro rows of ``reference_scores``: one row per reference and subset."""
     macro = by_reference[by_reference["frame"] == "macro"]
-    return macro[["reference", "subset", "n_sentences", "precision", "recall", "f1"]].reset_index(drop=True)
+    columns = ["reference", "subset", "n_sentences", "precision", "recall", "f1"]
+    columns += [c for c in ("f1_ci_low", "f1_ci_high") if c in macro.columns]
+    return macro[columns].reset_index(drop=True)
 
 
 def frame_comparison(agreement: pd.DataFrame, by_reference: pd.DataFrame, subset: str = "test") -> pd.DataFrame:
@@ -251,3 +253,34 @@ def interval_table(coded: pd.DataFrame, files: Mapping[str, str | Path], subsets
             out.append({"subset": subset, "comparison": comparison, "n_sentences": int(rows.sum()),
                         "macro_f1": estimate, "ci_low": low, "ci_high": high})
     return pd.DataFrame(out)
+
+
+def validation_tables(coded: pd.DataFrame, files: Mapping[str, str | Path], frame_names: Sequence[str] = FRAME_NAMES,
+                      n_boot: int = 1000, seed: int = 2024) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The detector's scores against every coding and the agreement of the first two
+    (``compare_codings``), each macro row with its bootstrap interval (``interval_table``,
+    columns ``f1_ci_low``/``f1_ci_high``; null on frame rows): the tables
+    ``frames_validation`` and ``coder_agreement`` of ``helpers.schema``."""
+    agreement, by_reference = compare_codings(coded, files, frame_names)
+    intervals = interval_table(coded, files, tuple(by_reference["subset"].drop_duplicates()),
+                               frame_names, n_boot, seed)
+    ci = intervals.rename(columns={"ci_low": "f1_ci_low", "ci_high": "f1_ci_high"})
+    ci = ci.assign(frame="macro")[["subset", "comparison", "frame", "f1_ci_low", "f1_ci_high"]]
+    by_reference = by_reference.assign(comparison="detector vs " + by_reference["reference"])
+    by_reference = by_reference.merge(ci, on=["subset", "comparison", "frame"], how="left").drop(columns="comparison")
+    agreement = agreement.merge(ci.rename(columns={"comparison": "codings"}), on=["subset", "codings", "frame"],
+                                how="left")
+    return by_reference, agreement
+
+
+def macro_intervals(by_reference: pd.DataFrame, agreement: pd.DataFrame,
+                    subsets: Sequence[str] = ("test", "tuning")) -> pd.DataFrame:
+    """Macro-F1 and its interval per subset: the detector against each coding, then the
+    second coding against the first (``validation_tables``' two tables, macro rows)."""
+    detector = macro_scores(by_reference).assign(comparison=lambda t: "detector vs " + t["reference"])
+    coders = agreement[agreement["frame"] == "macro"].rename(columns={"codings": "comparison"})
+    both = pd.concat([detector, coders], ignore_index=True)
+    both = both[both["subset"].isin(subsets)]
+    order = {s: i for i, s in enumerate(subsets)}
+    both = both.sort_values("subset", key=lambda s: s.map(order), kind="mergesort")
+    return both[["subset", "comparison", "n_sentences", "f1", "f1_ci_low", "f1_ci_high"]].reset_index(drop=True)

@@ -335,9 +335,56 @@ AUTHOR_SIMILARITY = Table(
     sort=("profile", "voice", "author_a", "author_b"),
 )
 
+_MACRO_CI = ("macro rows: {end} of the 95% bootstrap interval of macro-F1, sentences resampled "
+             "(seeded: the notebook's n_boot and seed); null on frame rows")
+
+FRAMES_VALIDATION = Table(
+    "frames_validation",
+    (
+        _c("reference", "string", "coding the detector is scored against: coder_1 (frames_gold.csv), coder_2 "
+           "(frames_coder2.csv) or consensus (frames_consensus.csv)"),
+        _c("subset", "string", "gold rows scored: dev, heldout, test (never tuned on), tuning (dev + heldout) or all"),
+        _c("n_sentences", "int64", "gold sentences in the subset"),
+        _c("frame", "string", "frame, or 'macro' (precision, recall and F1 averaged over the frames; counts summed)"),
+        _c("support", "int64", "sentences the reference codes with the frame"),
+        _c("tp", "int64", "sentences where reference and detector both have the frame"),
+        _c("fp", "int64", "sentences where only the detector has it"),
+        _c("fn", "int64", "sentences where only the reference has it"),
+        _c("precision", "float64", "tp / (tp + fp); 0 when the detector never gives the frame"),
+        _c("recall", "float64", "tp / (tp + fn); 0 when the reference never has the frame"),
+        _c("f1", "float64", "harmonic mean of precision and recall (0 when both are 0)"),
+        _c("f1_ci_low", "float64", _MACRO_CI.format(end="lower end"), nullable=True),
+        _c("f1_ci_high", "float64", _MACRO_CI.format(end="upper end"), nullable=True),
+    ),
+    key=("reference", "subset", "frame"),
+    sort=("reference", "subset", "frame"),
+)
+
+CODER_AGREEMENT = Table(
+    "coder_agreement",
+    (
+        _c("subset", "string", "gold rows compared: dev, heldout, test, tuning (dev + heldout) or all"),
+        _c("codings", "string", "the two codings, 'second vs first' (e.g. 'coder_2 vs coder_1')"),
+        _c("frame", "string", "frame, or 'macro' (agreement, alpha and F1 averaged over the frames; counts summed)"),
+        _c("n_sentences", "int64", "sentences coded by both"),
+        _c("n_first", "int64", "sentences the first coding gives the frame"),
+        _c("n_second", "int64", "sentences the second coding gives the frame"),
+        _c("n_both", "int64", "sentences both give the frame"),
+        _c("agreement", "float64", "share of sentences on which the two agree about the frame"),
+        _c("alpha", "float64", "Krippendorff's alpha, binary nominal (null when neither coding varies)", nullable=True),
+        _c("f1", "float64", "F1 of the second coding against the first (symmetric: the same the other way round)"),
+        _c("f1_ci_low", "float64", _MACRO_CI.format(end="lower end"), nullable=True),
+        _c("f1_ci_high", "float64", _MACRO_CI.format(end="upper end"), nullable=True),
+    ),
+    key=("subset", "frame"),
+    sort=("subset", "frame"),
+)
+
+VALIDATION_TABLES = (FRAMES_VALIDATION, CODER_AGREEMENT)
+
 FRAMING_TABLES = (FRAMING_NAMING, FRAMING_LABELS, FRAMING_FRAMES, SENTENCE_FRAMES, DISTINCTIVE_TERMS,
                   STANCE, QUOTES, QUOTED_SHARE, AUTHOR_SIMILARITY)
-TABLES.update({t.name: t for t in FRAMING_TABLES})
+TABLES.update({t.name: t for t in FRAMING_TABLES + VALIDATION_TABLES})
 
 _PANDAS_DTYPES = {"string": "string", "int64": "int64", "float64": "float64", "bool": "bool"}
 
