@@ -15,7 +15,7 @@ sentence (nominal level, Krippendorff 2004; the ``krippendorff`` package). It is
 undefined (NaN) for a frame that no coder used or that every coder gave every
 sentence: there is no variation to agree on. F1 between two coders is the same
 whichever is taken as reference (precision and recall swap), so it reads on the
-same scale as the detector's F1 against a coder: a human ceiling.
+same scale as the detector's F1 against a coder: the ceiling set by the coders.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def macro_scores(by_reference: pd.DataFrame) -> pd.DataFrame:
 
 def frame_comparison(agreement: pd.DataFrame, by_reference: pd.DataFrame, subset: str = "test") -> pd.DataFrame:
     """Per frame (and 'macro') on one subset: the support of the last reference (the
-    consensus, when given), the two coders' alpha and F1 (the human ceiling) and the
+    consensus, when given), the two coders' alpha and F1 (the ceiling set by the coders) and the
     detector's F1 against each reference (columns ``detector_vs_<reference>``)."""
     scores = by_reference[by_reference["subset"] == subset]
     if scores.empty:
@@ -228,7 +228,7 @@ def interval_table(coded: pd.DataFrame, files: Mapping[str, str | Path], subsets
                    frame_names: Sequence[str] = FRAME_NAMES, n_boot: int = 1000, seed: int = 2024) -> pd.DataFrame:
     """Macro-F1 with 95% intervals (``macro_f1_interval``) per subset (a split, 'tuning' or
     'all'): the detector against each coding in ``files`` (as in ``compare_codings``), and
-    the second coding against the first, the human ceiling."""
+    the second coding against the first, the ceiling set by the coders."""
     codings = load_codings(files, frame_names)
     names = list(codings)
     first = codings[names[0]]
