@@ -135,7 +135,7 @@ def test_compare_codings_tables(tmp_path):
     ])
     coded = load_codings({"c1": first}, FRAMES)["c1"]
     coded = coded.assign(predicted=[("cult_abuse",), (), ()])
-    agreement, by_reference = compare_codings(coded, {"c1": first, "c2": second}, FRAMES)
+    agreement, by_reference = compare_codings(coded, load_codings({"c1": first, "c2": second}, FRAMES), FRAMES)
     assert agreement["subset"].drop_duplicates().tolist() == ["dev", "test", "tuning", "all"]
     assert (agreement["codings"] == "c2 vs c1").all()
     macro = macro_scores(by_reference)
@@ -158,7 +158,7 @@ def test_a_single_coding_gives_scores_without_agreement(tmp_path):
     ])
     coded = load_codings({"c1": first}, FRAMES)["c1"]
     coded = coded.assign(predicted=[("cult_abuse",), ("cult_abuse",)])
-    agreement, by_reference = compare_codings(coded, {"c1": first}, FRAMES)
+    agreement, by_reference = compare_codings(coded, load_codings({"c1": first}, FRAMES), FRAMES)
     assert agreement.empty
     table = frame_comparison(agreement, by_reference, "test").set_index("frame")
     assert list(table.columns) == ["support_c1", "detector_vs_c1"]
@@ -194,7 +194,7 @@ def test_interval_table_rows(tmp_path):
         ("It held a rally.", "cult_abuse", "test"),
     ])
     coded = load_codings({"c1": first}, FRAMES)["c1"].assign(predicted=[("cult_abuse",), ("legal_designation",), ()])
-    table = interval_table(coded, {"c1": first, "c2": second}, ("test", "tuning"), FRAMES, n_boot=20)
+    table = interval_table(coded, load_codings({"c1": first, "c2": second}, FRAMES), ("test", "tuning"), FRAMES, n_boot=20)
     assert list(zip(table["subset"], table["comparison"], table["n_sentences"])) == [
         ("test", "detector vs c1", 2), ("test", "detector vs c2", 2), ("test", "c2 vs c1", 2),
         ("tuning", "detector vs c1", 1), ("tuning", "detector vs c2", 1), ("tuning", "c2 vs c1", 1)]
@@ -225,7 +225,7 @@ def test_validation_tables_conform_to_their_contracts_with_intervals_on_macro_ro
         macro = table["frame"] == "macro"
         assert table.loc[macro, "f1_ci_low"].notna().all() and table.loc[~macro, "f1_ci_low"].isna().all()
         assert (table.loc[macro, "f1_ci_low"] <= table.loc[macro, "f1"]).all()
-    intervals = interval_table(coded, files, ("test",), FRAMES, n_boot=20, seed=3).set_index("comparison")
+    intervals = interval_table(coded, load_codings(files, FRAMES), ("test",), FRAMES, n_boot=20, seed=3).set_index("comparison")
     row = scores[(scores["reference"] == "c2") & (scores["subset"] == "test") & (scores["frame"] == "macro")].iloc[0]
     assert (row["f1_ci_low"], row["f1_ci_high"]) == tuple(intervals.loc["detector vs c2", ["ci_low", "ci_high"]])
     row = agreement[(agreement["subset"] == "test") & (agreement["frame"] == "macro")].iloc[0]

@@ -73,14 +73,11 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
         summary = run_entities(articles, paths, model, aliases, batch_size, n_workers, backend="local")
         multiprocessing.active_children()  # reap spaCy's workers so their CPU time is counted
     else:
-        from distributed import Client, LocalCluster
+        from .cluster import dask_client
 
-        from .backends import restored_environ
-
-        with restored_environ(), LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                              dashboard_address=None) as cluster, Client(cluster) as client:
+        with dask_client("", n_workers) as client:  # the LocalCluster a run without a scheduler gets
             summary = run_entities(articles, paths, model, aliases, batch_size, backend="dask",
-                                   scheduler=cluster.scheduler_address)
+                                   scheduler=client.scheduler.address)
             worker_usage = list(client.run(_own_usage).values())
     seconds = time.perf_counter() - start
     cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - start_cpu

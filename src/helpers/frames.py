@@ -559,14 +559,21 @@ def score_frames(coded: pd.DataFrame, frame_names: Sequence[str] = FRAME_NAMES) 
     return pd.concat([table, pd.DataFrame([macro])], ignore_index=True)
 
 
+def subset_masks(splits: pd.Series) -> dict[str, np.ndarray]:
+    """Row masks of the scored subsets, in report order: each split (``GOLD_SPLITS``), the
+    tuning rows (dev + heldout) and all rows; subsets without rows are left out."""
+    masks = {s: (splits == s).to_numpy() for s in GOLD_SPLITS}
+    masks["tuning"] = splits.isin(["dev", "heldout"]).to_numpy()
+    masks["all"] = np.ones(len(splits), dtype=bool)
+    return {name: mask for name, mask in masks.items() if mask.any()}
+
+
 def validation_table(coded: pd.DataFrame, frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
     """Scores per split, on the tuning rows (dev + heldout) and on all rows, stacked with a ``subset`` column."""
     parts = []
-    tuning = coded[coded["split"].isin(["dev", "heldout"])]
-    subsets = [(s, coded[coded["split"] == s]) for s in GOLD_SPLITS] + [("tuning", tuning), ("all", coded)]
-    for subset, rows in subsets:
-        if len(rows):
-            parts.append(score_frames(rows, frame_names).assign(subset=subset, n_sentences=len(rows)))
+    for subset, mask in subset_masks(coded["split"]).items():
+        rows = coded[mask]
+        parts.append(score_frames(rows, frame_names).assign(subset=subset, n_sentences=len(rows)))
     out = pd.concat(parts, ignore_index=True)
     return out[["subset", "n_sentences", "frame", "support", "tp", "fp", "fn", "precision", "recall", "f1"]]
 

@@ -8,7 +8,8 @@ the detector's frames for the gold sentences (``helpers.frames.detect_gold``).
 Out: per-frame Krippendorff's alpha and the F1 of one coder against the other
 (``agreement_table``); the detector's per-frame precision, recall and F1 against
 each reference coding, per split (``reference_scores``).
-Used by: ``helpers.framing.validate_frames`` (03-framing, section "Validation").
+Used by: 03-framing, section "Validation" (``validation_tables``, whose two tables
+``helpers.framing.write_validation_tables`` writes, and the views built on them).
 
 Alpha is computed per frame on the binary "frame present" judgement of each
 sentence (nominal level, Krippendorff 2004; the ``krippendorff`` package). It is
@@ -27,7 +28,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from .frames import FRAME_NAMES, GOLD_SPLITS, CodebookError, load_gold, match_key, score_frames, validation_table
+from .frames import FRAME_NAMES, CodebookError, load_gold, match_key, score_frames, subset_masks, validation_table
 
 
 def load_codings(files: Mapping[str, str | Path], frame_names: Sequence[str] = FRAME_NAMES) -> dict[str, pd.DataFrame]:
@@ -103,6 +104,16 @@ def agreement_table(
     return pd.concat([table, pd.DataFrame([macro])], ignore_index=True)
 
 
+def _predictions(coded: pd.DataFrame, texts: pd.Series, where: str) -> list[tuple[str, ...]]:
+    """The detector's frames (``coded['predicted']``) for each of ``texts``, matched by ``match_key``."""
+    predicted = dict(zip(coded["text"].map(match_key), coded["predicted"]))
+    keys = texts.map(match_key)
+    missing = [t for t, k in zip(texts, keys) if k not in predicted]
+    if missing:
+        raise ValueError(f"{where}: {len(missing)} sentence(s) have no prediction, e.g. {missing[0]!r}")
+    return [predicted[k] for k in keys]
+
+
 def reference_scores(coded: pd.DataFrame, references: Mapping[str, pd.DataFrame],
                      frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
     """The detector's scores against each reference coding, stacked with a ``reference`` column.
@@ -111,14 +122,9 @@ def reference_scores(coded: pd.DataFrame, references: Mapping[str, pd.DataFrame]
     ``predicted``); each reference codes the same sentences (``load_codings``).
     Scores are per split, on the tuning rows and on all rows (``validation_table``).
     """
-    predicted = dict(zip(coded["text"].map(match_key), coded["predicted"]))
     parts = []
     for name, reference in references.items():
-        keys = reference["text"].map(match_key)
-        missing = [t for t, k in zip(reference["text"], keys) if k not in predicted]
-        if missing:
-            raise ValueError(f"reference {name!r}: {len(missing)} sentence(s) have no prediction, e.g. {missing[0]!r}")
-        scored = reference.assign(predicted=[predicted[k] for k in keys])
+        scored = reference.assign(predicted=_predictions(coded, reference["text"], f"reference {name!r}"))
         parts.append(validation_table(scored, frame_names).assign(reference=name))
     out = pd.concat(parts, ignore_index=True)
     return out[["reference"] + [c for c in out.columns if c != "reference"]]
@@ -128,27 +134,21 @@ def agreement_by_subset(first: pd.DataFrame, second: pd.DataFrame,
                         frame_names: Sequence[str] = FRAME_NAMES) -> pd.DataFrame:
     """``agreement_table`` per split, on the tuning rows (dev + heldout) and on all rows
     (``subset`` column, the subsets of ``helpers.frames.validation_table``), stacked."""
-    parts = []
-    subsets = [(s, first["split"] == s) for s in GOLD_SPLITS]
-    subsets += [("tuning", first["split"].isin(["dev", "heldout"])), ("all", first["split"] == first["split"])]
-    for subset, rows in subsets:
-        rows = rows.to_numpy()
-        if rows.any():
-            parts.append(agreement_table(first[rows], second[rows], frame_names).assign(subset=subset))
+    parts = [agreement_table(first[rows], second[rows], frame_names).assign(subset=subset)
+             for subset, rows in subset_masks(first["split"]).items()]
     out = pd.concat(parts, ignore_index=True)
     return out[["subset"] + [c for c in out.columns if c != "subset"]]
 
 
-def compare_codings(coded: pd.DataFrame, files: Mapping[str, str | Path],
+def compare_codings(coded: pd.DataFrame, codings: Mapping[str, pd.DataFrame],
                     frame_names: Sequence[str] = FRAME_NAMES) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Agreement of the first two codings in ``files`` (per subset) and the detector's
-    scores against every coding (``reference_scores``).
+    """Agreement of the first two codings (per subset) and the detector's scores against
+    every coding (``reference_scores``).
 
-    ``files`` maps a name to a coding file, the first coder's gold file first
-    (it sets the sentences and splits); ``coded`` is ``detect_gold``'s output for
-    that gold file. With a single coding the agreement table is empty.
+    ``codings`` comes from ``load_codings``, the first coder's gold file first (it sets the
+    sentences and splits); ``coded`` is ``detect_gold``'s output for that gold file. With a
+    single coding the agreement table is empty.
     """
-    codings = load_codings(files, frame_names)
     names = list(codings)
     if len(names) >= 2:
         agreement = agreement_by_subset(codings[names[0]], codings[names[1]], frame_names)
@@ -224,29 +224,21 @@ def macro_f1_interval(reference: Sequence[Sequence[str]], predicted: Sequence[Se
     return estimate, float(low), float(high)
 
 
-def interval_table(coded: pd.DataFrame, files: Mapping[str, str | Path], subsets: Sequence[str] = ("test",),
+def interval_table(coded: pd.DataFrame, codings: Mapping[str, pd.DataFrame], subsets: Sequence[str] = ("test",),
                    frame_names: Sequence[str] = FRAME_NAMES, n_boot: int = 1000, seed: int = 2024) -> pd.DataFrame:
     """Macro-F1 with 95% intervals (``macro_f1_interval``) per subset (a split, 'tuning' or
-    'all'): the detector against each coding in ``files`` (as in ``compare_codings``), and
-    the second coding against the first, the ceiling set by the coders."""
-    codings = load_codings(files, frame_names)
+    'all'): the detector against each coding (``load_codings``, as in ``compare_codings``),
+    and the second coding against the first, the ceiling set by the coders."""
     names = list(codings)
     first = codings[names[0]]
-    predicted = dict(zip(coded["text"].map(match_key), coded["predicted"]))
-    detector = first["text"].map(match_key).map(predicted)
-    if detector.isna().any():
-        raise ValueError(f"{detector.isna().sum()} gold sentence(s) have no prediction")
+    detector = pd.Series(_predictions(coded, first["text"], "gold"), index=first.index, dtype=object)
+    masks = subset_masks(first["split"])
+    pairs = [(f"detector vs {name}", codings[name]["frames"], detector) for name in names]
+    if len(names) >= 2:
+        pairs.append((f"{names[1]} vs {names[0]}", first["frames"], codings[names[1]]["frames"]))
     out = []
     for subset in subsets:
-        if subset == "tuning":
-            rows = first["split"].isin(["dev", "heldout"]).to_numpy()
-        elif subset == "all":
-            rows = np.ones(len(first), dtype=bool)
-        else:
-            rows = (first["split"] == subset).to_numpy()
-        pairs = [(f"detector vs {name}", codings[name]["frames"], detector) for name in names]
-        if len(names) >= 2:
-            pairs.append((f"{names[1]} vs {names[0]}", first["frames"], codings[names[1]]["frames"]))
+        rows = masks.get(subset, np.zeros(len(first), dtype=bool))
         for comparison, reference, other in pairs:
             estimate, low, high = macro_f1_interval(reference[rows].tolist(), other[rows].tolist(),
                                                     frame_names, n_boot, seed)
@@ -261,8 +253,9 @@ def validation_tables(coded: pd.DataFrame, files: Mapping[str, str | Path], fram
     (``compare_codings``), each macro row with its bootstrap interval (``interval_table``,
     columns ``f1_ci_low``/``f1_ci_high``; null on frame rows): the tables
     ``frames_validation`` and ``coder_agreement`` of ``helpers.schema``."""
-    agreement, by_reference = compare_codings(coded, files, frame_names)
-    intervals = interval_table(coded, files, tuple(by_reference["subset"].drop_duplicates()),
+    codings = load_codings(files, frame_names)
+    agreement, by_reference = compare_codings(coded, codings, frame_names)
+    intervals = interval_table(coded, codings, tuple(by_reference["subset"].drop_duplicates()),
                                frame_names, n_boot, seed)
     ci = intervals.rename(columns={"ci_low": "f1_ci_low", "ci_high": "f1_ci_high"})
     ci = ci.assign(frame="macro")[["subset", "comparison", "frame", "f1_ci_low", "f1_ci_high"]]
