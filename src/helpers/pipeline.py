@@ -21,6 +21,11 @@ before these checks pass. The run stops at the first failing notebook, names
 the notebook and the cell, keeps the failed notebook as ``<name>.failed.ipynb``
 and exits non-zero.
 
+Findings about the data (a missed mention, a page with no article, suspicious metadata) never
+stop a run: each notebook writes them to a table and prints a ``data warning:`` line
+(``helpers.findings``), and the runner repeats those lines, prefixed with the stage, after the
+stage ends.
+
 Interruptions: every table is written to a hidden temporary name and renamed
 (``helpers.io``), so a killed run never leaves a half-written table under its
 final name. On Ctrl-C (SIGINT) or SIGTERM the runner stops the notebook's
@@ -47,6 +52,7 @@ from typing import Any
 import nbformat
 
 from . import paths as P
+from .findings import warnings_in_notebook
 from .io import atomic_path, read_yaml, remove_stale_temporaries
 
 
@@ -295,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         for stage, parameters in run_plan:
             print(f"[{stage.name}] notebooks/{stage.notebook}", flush=True)
             written = run_stage(stage, parameters, run_paths.executed_notebooks_dir, kernel)
+            for line in warnings_in_notebook(nbformat.read(written, as_version=4)):
+                print(f"[{stage.name}] data warning: {line}", flush=True)
             print(f"[{stage.name}] done -> {_relative_or_absolute(written)}", flush=True)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
