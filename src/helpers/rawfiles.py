@@ -14,8 +14,12 @@ Rules (a rejected file is reported and the run goes on):
   use 0x80–0x9F (curly quotes, dashes) and to ``iso-8859-1`` otherwise (the two
   agree on every other byte); any other guess is used as given.
 * ``.html``/``.htm`` pages are decoded the same way, then trafilatura extracts
-  the main text (no comments, no tables, precision favoured; deterministic). All
-  offsets of later tables then refer to that extracted text, not to the HTML.
+  the main text (no comments, no tables, precision favoured; deterministic; its
+  baseline extractor when the precise one keeps too little) and the page's
+  metadata (title, author, date, site name; ``Page.meta``). All offsets of later
+  tables then refer to that extracted text, not to the HTML.
+* Mojibake (UTF-8 that was read as cp1252 and saved again: "Itâ€™s") is repaired
+  with ftfy, and the manifest note says so.
 * A ``.txt``/``.html`` page that is mostly UTF-8 but holds some bytes that are
   not (a page pasted together from a UTF-8 and a cp1252 source) is read as
   UTF-8 with each stray byte read as cp1252 (latin-1 for the five bytes cp1252
@@ -43,7 +47,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -83,11 +87,16 @@ class ChecksumFileError(ValueError):
 
 @dataclass
 class Page:
-    """An accepted page: its name, hash and the text all offsets refer to."""
+    """An accepted page: its name, hash and the text all offsets refer to.
+
+    ``meta``: for an HTML page, what its markup says of the article (``html_metadata``:
+    title, author, date, site name); empty for a text page.
+    """
 
     source_file: str
     sha256: str
     text: str
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -161,8 +170,19 @@ def html_depth_exceeded(html: str) -> bool:
     return any("Excessive depth" in e.message for e in parser.error_log)
 
 
+# trafilatura's precise extraction is used unless it keeps less than this share of the words
+# its baseline extractor finds (an old table layout it cannot read, say)
+MIN_EXTRACTED_SHARE = 0.6
+
+
 def extract_html_text(html: str) -> str:
-    """Main text of an HTML page (trafilatura, deterministic options)."""
+    """Main text of an HTML page (trafilatura, deterministic options).
+
+    The precise extraction drops menus, sidebars and comments; when it keeps less than
+    ``MIN_EXTRACTED_SHARE`` of the words of trafilatura's baseline extractor (every
+    paragraph-like element), the baseline text is used instead, and the cleaning rules
+    remove the furniture it holds.
+    """
     import trafilatura
 
     text = trafilatura.extract(
@@ -175,8 +195,33 @@ def extract_html_text(html: str) -> str:
         favor_precision=True,
         deduplicate=False,
         with_metadata=False,
-    )
-    return text or ""
+    ) or ""
+    _, baseline, _ = trafilatura.baseline(html)
+    if len(text.split()) < MIN_EXTRACTED_SHARE * len((baseline or "").split()):
+        return baseline or ""
+    return text
+
+
+def html_metadata(html: str) -> dict:
+    """What an HTML page's markup says of its article: title, author, date, site name
+    (trafilatura's metadata extraction, which reads meta tags, JSON-LD and the headline, and
+    htmldate for the date). Values are raw strings or None; ``helpers.segment`` judges them."""
+    from trafilatura import extract_metadata
+
+    md = extract_metadata(html)
+    if md is None:
+        return {}
+    return {"title": md.title, "author": md.author, "date": md.date, "sitename": md.sitename}
+
+
+def fix_mojibake(text: str) -> tuple[str, bool]:
+    """(text, changed): UTF-8 read as cp1252 and saved again ("Itâ€™s") repaired by ftfy."""
+    import ftfy
+
+    if not ftfy.is_bad(text):
+        return text, False
+    fixed = ftfy.fix_encoding(text)
+    return fixed, fixed != text
 
 
 def _row(name: str, role: str, sha: str | None, size: int, encoding: str | None,
@@ -286,11 +331,16 @@ def scan_file(path: Path, settings: ScanSettings) -> FileScan:
     notes = []
     if encoding == MIXED_ENCODING:
         notes.append(f"mixed encodings: {stray_bytes(data)} byte(s) not valid UTF-8 read as cp1252")
+    text, repaired = fix_mojibake(text)
+    if repaired:
+        notes.append("mojibake repaired (ftfy)")
+    meta: dict = {}
     if suffix in HTML_SUFFIXES:
         if html_depth_exceeded(text):
             return reject(f"html nested deeper than {MAX_HTML_DEPTH} levels (the HTML parser's limit; "
                           "text below it would be lost)", encoding)
         try:
+            meta = html_metadata(text)
             text = extract_html_text(text)
         except Exception as exc:  # noqa: BLE001 - any extractor failure rejects this page only
             return reject(f"html extraction failed: {type(exc).__name__}: {exc}", encoding)
@@ -302,7 +352,7 @@ def scan_file(path: Path, settings: ScanSettings) -> FileScan:
     if checksum_status == "unlisted":
         warnings.append(f"{name}: not listed in SHA256SUMS; analysed unverified")
     row = _row(name, "page", sha, size, encoding, checksum_status, "ok", note)
-    return FileScan(name, sha, row, Page(name, sha, text), warnings, True)
+    return FileScan(name, sha, row, Page(name, sha, text, meta), warnings, True)
 
 
 def combine_scans(scans: list[FileScan], settings: ScanSettings, raw_dir: Path) -> RawScan:

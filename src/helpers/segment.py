@@ -1,88 +1,94 @@
 """Cutting a decoded page into paragraphs, furniture, articles and metadata.
 
-In: the decoded text of one page (``rawfiles.Page``) and the furniture
-vocabulary in ``data/lexicons/furniture.yaml``.
-Out: a ``PageDraft``: the page's paragraphs, each cut into pieces that are
-either kept (with the article they belong to) or removed (with a reason), and
-one ``ArticleDraft`` per article found (title, author, outlet, date and where
-each came from). Pieces never overlap and cover every non-whitespace character
-of the page, so nothing disappears without a log entry.
+In: the decoded text of one page (``rawfiles.Page``, with the HTML page's metadata when it was
+HTML), the furniture vocabulary in ``data/lexicons/furniture.yaml`` and the byline vocabulary in
+``data/lexicons/bylines.yaml`` (read by ``helpers.bylines``).
+Out: a ``PageDraft``: the page's paragraphs, each cut into pieces that are either kept (with the
+article they belong to) or removed (with a reason), and one ``ArticleDraft`` per article found
+(title, author and the form the page stated it in, outlet, date and where each came from).
+Pieces never overlap and cover every non-whitespace character of the page, so nothing
+disappears without a log entry.
 Used by: ``helpers.clean`` (notebook 01-clean).
 
 The rules, in the order they run (reasons in quotes are ``removed_blocks.reason``):
 
-1. Paragraphs: blank lines separate paragraphs. A line that does not end a
-   sentence and is followed by a line starting in lower case is joined to it
-   (a sentence broken by a lost link: "Iran now enjoys / loads of influence /
-   in Iraq"). A line that ends a sentence starts a new paragraph even without a
-   blank line (a lede line above the body).
-2. Furniture (vocabulary in furniture.yaml): 'furniture' (share buttons,
-   "Leave a Comment", "Also read:"), 'sidebar_heading' + 'sidebar_item' (a list
-   of other stories: its heading and every short item or '...' excerpt under
-   it), 'source_link' ("Link to the source"), 'separator' ("***"),
-   'breadcrumb', 'url' (a paragraph that is only URLs), 'language_menu', 'prompt'.
-   A list item is a short title-like line, an excerpt ending in '...', or a
-   single sentence of at most 50 words; a longer or multi-sentence paragraph
-   ends the list.
-3. Inside kept text: 'url' (URLs in prose), 'image_filename'
-   ("mujahedin_e_khalq.jpgYesterday"), 'caption' (an image caption glued into a
-   sentence after a function word: "re-armed atTerrorists being rearmed - a
-   threat to all some point"; recognised by the spaced dash inside it).
-4. Articles: a page holding teaser bylines ("Title Name, Outlet, Month DD YYYY:")
-   is an aggregator; each teaser opens an article that starts at the title lines
-   just before it and runs to the next one. Otherwise the page is one article.
-   After an end marker ("Link to the source") that follows some text, the rest
-   of the article's stretch is 'after_article_end' (repeated title, "***",
-   related links, "Also read").
-5. Per article: 'byline' (a short "By Name – Outlet – Date" / "by Name Posted on
-   Date" paragraph; parsed), 'title' / 'title_repeat' (the headline: the teaser's
-   title, or a first paragraph that is a short line without final punctuation
-   and is not the start of a body sentence — such a lede is 'duplicate';
-   every other copy, alone or glued to the start or end of a paragraph, is a
-   repeat), 'teaser_byline' + 'duplicate' (the teaser: byline and the excerpt that
-   repeats the body), 'inline_title' (any other paragraph of at most 25 words
-   without final punctuation: inline related-link titles and sub-headings alike;
-   they cannot be told apart in plain text and neither is a sentence of the
-   author's prose — a sub-heading ending in '?' or '.' is kept), 'author_bio'
-   (from the first sentence "Name is a/an/the ... <job word>" of the last prose
-   paragraph to its end, at most 6 sentences, found before the inline-title rule
-   so a bio ending in a Twitter handle is still a bio; the name is the author when
-   no byline names one).
-6. Across the whole corpus (``dedup_sentences``): a sentence of 6+ words that
-   appears more than once is kept only in the paragraph with the most sentences
-   (the real body rather than a lede, dek or copy; then the most words, then the
-   earliest page and position); other copies are 'duplicate'. A sentence of 10+
-   words found inside a longer sentence of a higher-ranked paragraph is a copy too.
-7. 'dateline': an all-capitals place prefix ("TEHRAN - ") at the start of an
-   article's first kept paragraph is stripped (consistently, from every article).
-8. 'fragment': a paragraph whose kept remainder has no letter or digit.
+1. Paragraphs: blank lines separate paragraphs. A line that does not end a sentence and is
+   followed by a line starting in lower case is joined to it (a sentence broken by a lost link).
+   On a page whose text is wrapped at a fixed width (print views, PDF text, wire copy, e-mail),
+   a line that reaches the wrap width is joined to the next line too, and a word hyphenated
+   across the break is rejoined ("authori-/ties"; prefixes such as "self-" keep their hyphen,
+   ``text_repair.yaml``). A line that ends a sentence otherwise starts a new paragraph.
+2. Furniture (furniture.yaml): 'furniture' (exact lines such as share buttons and "Skip to main
+   content", and short lines matching ``line_patterns``: tag lines, reading times, copyright
+   lines, page numbers, "Updated ..." stamps, photo credits, media contacts), 'sidebar_heading'
+   + 'sidebar_item' (a list of other stories: its heading and every short item under it),
+   'source_link', 'separator', 'breadcrumb', 'url', 'language_menu', 'prompt' (newsletter
+   prompts, disclaimers, "the views expressed ..."). A furniture phrase glued to what follows
+   ("Share this articleTHOMAS ...") is cut off alone.
+3. Comments: from a paragraph that opens a comment section ("12 Responses to ...", "7 thoughts
+   on ...", "Leave a Reply", a line "NAME says:") to the end of the page, every paragraph is
+   'comments'. Commenters are never authors.
+4. Inside kept text: 'url', 'image_filename', 'caption' (an image file name and the caption glued
+   after it, up to its credit: "manez.jpgThe fence at Manez. Photo: X for Y"; a caption glued
+   into a sentence after a function word), 'footnote_marker' ("[1]", "¹" after a word).
+5. Articles. A page holding aggregator teasers ("Name, Outlet, DATE:" with the title before the
+   name or after the colon) is cut at each teaser. Otherwise, a new article starts wherever,
+   after some prose, a run of short lines holds a headline followed by a byline or a posting
+   line (monthly blog archives, newsletter digests); else the page is one article.
+6. Per article: 'after_article_end' (everything after an end mark: "Link to the source",
+   "###", "- ENDS -", "About the author", "About <organisation>", "Notes", "Continue reading
+   at ..."; only once some text came before it); 'byline' (a byline line among the lines above
+   the text, the first lines of the text or its last lines: "By X", "Author: X", "Posted on DATE
+   by X", "X | Outlet | DATE", "Reporting by X; Editing by Y"; a bare name above the text next
+   to a date line, a job line or the headline; the job line under it); 'date_line' (a line
+   above the text that is a date with at most a few other words); 'title' / 'title_repeat' (the
+   headline: the HTML page's own, the teaser's, or the best headline-like line above the text;
+   every other copy); 'teaser_byline' + 'duplicate' (an aggregator teaser); 'author_bio' (a
+   closing bio "X is a senior fellow at ...", "X writes on ... for ..."), 'byline' again for a
+   letter's signature ("Margaret Ellery, Kendal"); 'speaker' / 'other_speaker' (a transcript's
+   speaker labels, and the turns of its moderator and questioners); 'inline_title' (any other
+   paragraph of at most 25 words without final punctuation).
+7. Across the whole corpus (``dedup_sentences``): a sentence of 6+ words that appears more than
+   once is kept only in the paragraph with the most sentences (then the most words, then the
+   earliest page and position); other copies are 'duplicate'. A sentence of 10+ words found
+   inside a longer sentence of a higher-ranked paragraph is a copy too.
+8. 'dateline': a place prefix at the start of an article's first kept paragraph ("TEHRAN - ",
+   "TIRANA (Meridian Wire) - ", "WASHINGTON, Feb. 20, 2012 -- ") is stripped.
+9. 'fragment': a paragraph whose kept remainder has no letter or digit.
 
-Metadata: author from the own byline, else the teaser byline, else the bio;
-outlet and date from the own byline, else the teaser byline (a bio's employer is
-not taken as the outlet, and the own byline's date wins over an aggregator's
-teaser date). A person only quoted or cited in the text is never the author,
-because authors come only from bylines and bios; when none is present the
-author is null.
+Metadata (``ArticleDraft.metadata``), first value found, with its source in ``*_source``:
+
+* author: the byline ('byline'), the aggregator teaser ('teaser_byline'), the HTML page's author
+  tag when it names a person ('html_meta'), a transcript title "Remarks by X at ..."
+  ('speech_title'), a letter's signature ('signature'), a closing bio ('bio'). A person only
+  quoted, cited, credited for a photo, named in a sidebar or in a comment is never the author;
+  when none of these is present the author is null. Names are normalised by
+  ``bylines.person_name`` (one writer, one name) and the form the page used is kept in
+  ``author_stated``.
+* outlet: the byline, the teaser, then for the whole page: the HTML page's site name
+  ('html_meta'), a print view's "Printed from X" ('printed_from'), a browser-title line "Title |
+  Site" ('title_line'), a wire dateline "PLACE (Outlet) -" ('dateline'), a blog's "A blog of X"
+  tagline ('masthead'), the page's masthead line ('masthead'), its copyright line ('copyright').
+* published: the byline, the teaser, a date line above the article ('date_line'), the HTML
+  page's date ('html_meta', htmldate), a date in the page's header before any article text
+  ('page_header'), a dateline "WASHINGTON, Feb. 20, 2012 --" ('dateline'). Updated, printed and
+  accessed dates are never publication dates; a month and year without a day is no date.
 
 Decisions worth knowing:
 
-* Outlets are spelled as the byline spells them ("AntiWar" from an aggregator's
-  teaser, not "Antiwar.com" from the writer's bio): a bio names an employer,
-  which need not be where this article ran.
-* Datelines ("TEHRAN - ") are stripped from every article and logged; they are
-  the desk's words, not the author's.
-* Sub-headings without final punctuation are removed with inline related-link
-  titles ('inline_title'); sub-headings that are sentences ("What kind of
-  democracy does the MEK believe in?") stay in the text.
-* Offsets in every table refer to the decoded page text (for HTML, the text
-  trafilatura extracted); ``articles.text`` is built from the kept pieces,
-  normalised by ``textrepair.clean_paragraph`` (straight quotes, single spaces,
-  glued words split), paragraphs joined by a blank line.
+* Outlets are spelled as the page spells them ("AntiWar" from an aggregator's teaser); a bio
+  names an employer, which need not be where this article ran, so it never gives the outlet.
+* Sub-headings without final punctuation are removed with inline related-link titles
+  ('inline_title'); sub-headings that are sentences ("What kind of democracy does the MEK
+  believe in?") stay in the text.
+* Offsets in every table refer to the decoded page text (for HTML, the text trafilatura
+  extracted); ``articles.text`` is built from the kept pieces, normalised by
+  ``textrepair.clean_paragraph`` (straight quotes, single spaces, glued words split, hyphenation
+  across wrapped lines undone), paragraphs joined by a blank line.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -91,6 +97,9 @@ from itertools import islice
 
 import yaml
 
+from . import bylines as B
+from .dates import find_dates, page_dayfirst
+from .dates import parse_date as _parse_date
 from .paths import LEXICONS_DIR
 from .rawfiles import Page
 from .textrepair import (
@@ -105,24 +114,24 @@ FURNITURE_FILE = LEXICONS_DIR / "furniture.yaml"
 
 MAX_TITLE_WORDS = 25
 MAX_LIST_ITEM_WORDS = 50
-MAX_BYLINE_WORDS = 20
+MAX_BYLINE_WORDS = B.MAX_BYLINE_WORDS
 MAX_BIO_SENTENCES = 6
+MAX_FURNITURE_WORDS = 25
 MIN_DEDUP_WORDS = 6
 MIN_CONTAINED_WORDS = 10
+MIN_PROSE_WORDS = 12  # a paragraph of the writer's text: at least this many words and a sentence
+LONG_PROSE_WORDS = 30  # ... or at least this many words in lower-case prose
+MAX_DATE_LINE_WORDS = 8  # words besides the date in a date line ("12 March 2019 · 7 min read")
+WRAP_JOIN_SHARE = 0.6  # a wrapped line this close to the wrap width continues on the next line
 
-# --- names and dates -------------------------------------------------------
+# --- dates and names (the aggregator teaser keeps its own pattern) --------------------------------
 
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6,
-    "july": 7, "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RX = "(?i:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_MONTH_RX = (r"(?i:january|february|march|april|may|june|july|august|september|october|november|"
+             r"december|sept|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)")
 DATE_RX = (
-    rf"(?:(?P<m1>{_MONTH_RX})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y1>\d{{4}})"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH_RX})\.?,?\s+(?P<y2>\d{{4}})"
-    rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))"
+    rf"(?:{_MONTH_RX}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s*\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RX}\.?,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})"
 )
 _NAME_TOKEN = r"(?!(?:Posted|Published|Updated|On)\b)[A-Z][A-Za-z]*(?:[-'\u2019][A-Za-z]+)*\.?"
 _PARTICLE = r"(?:al|bin|ibn|de|da|del|van|von|der|el|le|la)"
@@ -134,67 +143,48 @@ _LOOSE_NAME_RX = r"(?:[A-Z][\w'\u2019.-]{0,60}+\s+){1,3}[A-Z][\w'\u2019.-]{0,60}
 TEASER_RX = re.compile(
     rf"(?P<name>{_LOOSE_NAME_RX}),\s+(?P<outlet>[^,:\n]{{2,60}}?),\s+(?P<date>{DATE_RX})\s*:[\s\u2026.]*"
 )
-_BYLINE_RX = re.compile(rf"^(?i:by)\s+(?P<name>{NAME_RX})(?P<rest>.*)$")
-_POSTED_RX = re.compile(
-    rf"^(?i:posted|published)(?:\s+(?i:on))?\s+(?P<date>{DATE_RX})(?:\s+(?i:by)\s+(?P<name>{NAME_RX}))?\s*$"
+_DATELINE_RX = re.compile(
+    r"[A-Z][A-Z.'\u2019]+(?:[ ,]+[A-Z][A-Z.'\u2019]+)*"
+    r"(?:,\s*(?:\d{1,2}\s+[A-Z][a-z]+\s+\d{4}|[A-Z][a-z]+\.?(?:\s+\d{1,2})?(?:,\s+\d{4})?))?"
+    r"(?:\s*\([A-Z][^()]{2,40}\))?"
+    r"\s*(?:--|[-\u2013\u2014])\s+(?=[A-Z\"\u201c])"
 )
-_BIO_RX = re.compile(rf"^(?P<name>{NAME_RX})\s+(?:is|was)\s+(?:a|an|the)\b(?P<rest>.*)$", re.S)
-_DATELINE_RX = re.compile(r"[A-Z][A-Z.'\u2019]+(?:[ ,]+[A-Z][A-Z.'\u2019]+)*\s*[-\u2013\u2014]\s+(?=[A-Z\"\u201c])")
 _URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"\u201d]+[^\s<>\"\u201d.,;:!?)\]]")
 # starts only where a word starts: trying every position inside a long run of
 # word characters would make a 1 MB token quadratic
 _IMAGE_RX = re.compile(r"(?<![\w-])[\w-]+\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[gG][iI][fF]|[wW][eE][bB][pP]|[sS][vV][gG]|[bB][mM][pP])(?![a-z])")
+_FOOTNOTE_RX = re.compile(r"(?<=[^\s\[])(?:\[\d{1,3}\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+)")
+# a photo credit: "Photo: X", or in brackets a name ("(Arjan Leka)", "(Claire Dumont for the
+# Observer)") or a credit phrase ("(Harbour Courier photo by Dale Whitaker)"); not "(MEK)"
+_CREDIT_RX = re.compile(
+    r"(?:\b(?:Photo(?:graph)?s?|Picture|Credit|Image|Illustration)\s*:"
+    r"|\((?:[^()]*\b(?i:photo|picture|credit|courtesy)\b[^()]*"
+    r"|[A-Z][\w'\u2019.-]+(?:\s+[A-Z][\w'\u2019.-]+){1,3}(?:\s+for\s+[^()]{2,40})?)\))"
+)
+_GLUE_RX = re.compile(r"(?<=[a-z.)\]])(?=[A-Z][a-z])")
+_SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.])\s*(?:\((?P<note>[^)]{0,80})\))?\s*:\s*(?P<rest>.*)$", re.S)
+_NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
 _WORD_RX = re.compile(r"\S+")
-_NOT_NAME_STARTS = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "its", "our", "their", "my"}
 _DASHES = {"-", "\u2013", "\u2014"}
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
 
 
 def parse_date(text: str) -> str | None:
-    """ISO date (YYYY-MM-DD) of the first date in ``text``, or None."""
-    m = re.search(DATE_RX, text)
-    if not m:
-        return None
-    g = m.groupdict()
-    try:
-        if g["y1"]:
-            d = dt.date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"]))
-        elif g["y2"]:
-            d = dt.date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"]))
-        else:
-            d = dt.date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
-    except ValueError:
-        return None
-    return d.isoformat()
+    """ISO date (YYYY-MM-DD) of the first full date in ``text``, or None (``helpers.dates``)."""
+    return _parse_date(text)
 
 
 def parse_byline(text: str) -> dict | None:
-    """Author/outlet/date of a byline paragraph ("By X – Outlet – May 11, 2008",
-    "by X Posted on July 14, 2021", "by X", "Posted on DATE by X"), else None."""
-    text = normalise_text(text)
-    if len(text.split()) > MAX_BYLINE_WORDS:
+    """Author/outlet/date of a byline line (``helpers.bylines.parse_byline``), else None."""
+    b = B.parse_byline(text)
+    if b is None or not (b.author or b.published or b.outlet):
         return None
-    m = _POSTED_RX.match(text)
-    if m:
-        return {"author": m.group("name"), "outlet": None, "published": parse_date(m.group("date"))}
-    m = _BYLINE_RX.match(text)
-    if not m:
-        return None
-    rest = m.group("rest")
-    published = None
-    dm = re.search(DATE_RX, rest)
-    if dm:
-        published = parse_date(dm.group())
-        rest = rest[: dm.start()] + rest[dm.end():]
-    rest = re.sub(r"\b(?i:posted|published|updated)(?:\s+(?i:on))?\b", " ", rest)
-    parts = [p.strip() for p in re.split(r"\s[-\u2013\u2014|]\s|[|\u2013\u2014,]", rest)]
-    parts = [p for p in parts if p and re.search(r"[A-Za-z]", p) and p.lower() not in {"on", "at"}]
-    if len(parts) > 1:
-        return None
-    outlet = parts[0] if parts and len(parts[0].split()) <= 6 else None
-    if parts and outlet is None:
-        return None
-    return {"author": m.group("name"), "outlet": outlet, "published": published}
+    return {"author": b.author, "outlet": b.outlet, "published": b.published}
+
+
+def parse_bio_sentence(sentence: str) -> str | None:
+    """The person a closing bio sentence is about ("X is a senior fellow at ..."), else None."""
+    return B.parse_bio(sentence)
 
 
 def _clean_loose_name(name: str, has_prefix: bool) -> tuple[str, int]:
@@ -209,23 +199,6 @@ def _clean_loose_name(name: str, has_prefix: bool) -> tuple[str, int]:
     return name, 0
 
 
-def parse_bio_sentence(sentence: str) -> str | None:
-    """The person a bio sentence ("X is a senior fellow at ...") is about, else None."""
-    m = _BIO_RX.match(normalise_text(sentence))
-    if not m:
-        return None
-    name = m.group("name")
-    tokens = name.split()
-    # a person's name: not "The MEK", not an acronym
-    if tokens[0].lower() in _NOT_NAME_STARTS or any(len(t) > 1 and t.isupper() for t in tokens):
-        return None
-    # the job is said in the first clause: "X is a senior fellow at ..."
-    first_clause = re.split(r"[,;:(]", m.group("rest"), maxsplit=1)[0].lower()
-    if not any(re.search(rf"\b{re.escape(r)}", first_clause) for r in repair_lexicon()["bio_roles"]):
-        return None
-    return name
-
-
 # --- furniture vocabulary --------------------------------------------------
 
 
@@ -234,8 +207,10 @@ def furniture_lexicon() -> dict:
     with open(FURNITURE_FILE, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     low = lambda key: {str(x).lower() for x in data.get(key) or []}  # noqa: E731
+    rx = lambda key: [re.compile(str(p), re.I) for p in data.get(key) or []]  # noqa: E731
     return {
         "lines": low("lines"),
+        "lines_by_length": sorted(low("lines"), key=len, reverse=True),
         "list_headings": low("list_headings"),
         "article_end_markers": low("article_end_markers"),
         "breadcrumb_roots": low("breadcrumb_roots"),
@@ -243,6 +218,10 @@ def furniture_lexicon() -> dict:
         "separator_chars": str(data.get("separator_chars") or "*"),
         "language_names": low("language_names"),
         "prompt_phrases": low("prompt_phrases"),
+        "line_patterns": rx("line_patterns"),
+        "comment_openers": rx("comment_openers"),
+        "comment_author_suffixes": [str(s).lower() for s in data.get("comment_author_suffixes") or []],
+        "end_patterns": [re.compile(str(p)) for p in data.get("end_patterns") or []],
     }
 
 
@@ -295,6 +274,9 @@ class Para:
     def remove_all(self, reason: str) -> None:
         self.carve(self.start, self.end, reason)
 
+    def reasons(self) -> set[str]:
+        return {p.reason for p in self.pieces if p.reason}
+
 
 def kept_text(para: Para, text: str) -> str:
     """The paragraph's kept pieces, normalised (no glue repair)."""
@@ -306,13 +288,29 @@ def _ends_sentence(line: str) -> bool:
     return bool(core) and core[-1] in ".!?:;"
 
 
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a page's text is wrapped at, or None when its lines are not wrapped.
+
+    Wrapped text (a print view, PDF text, wire copy, e-mail) has most of its longer lines
+    between 40 and 100 characters; a page copied from a browser has one line per paragraph.
+    """
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    long = sorted(n for n in lengths if n >= 40)
+    if len(long) < 6 or len(long) < 0.4 * len(lengths):
+        return None
+    width = long[int(0.9 * (len(long) - 1))]
+    return width if width <= 100 else None
+
+
 def split_paragraphs(text: str) -> list[Para]:
     """Paragraphs of a page (rule 1 of the module docstring)."""
+    raw_lines = text.splitlines(keepends=True)
+    width = wrap_width(raw_lines)
     paras: list[Para] = []
     current: Para | None = None
     previous_line = ""
     pos = 0
-    for line in text.splitlines(keepends=True):
+    for line in raw_lines:
         start_of_line = pos
         pos += len(line)
         body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -322,12 +320,17 @@ def split_paragraphs(text: str) -> list[Para]:
             continue
         s = start_of_line + (len(body) - len(body.lstrip()))
         e = start_of_line + len(body.rstrip())
-        if current is not None and not _ends_sentence(previous_line) and stripped[0].islower():
+        continues = current is not None and (
+            (not _ends_sentence(previous_line) and stripped[0].islower())
+            or (width is not None and len(previous_line) >= WRAP_JOIN_SHARE * width
+                and not previous_line.endswith(":") and not _NUMBERING_RX.match(stripped))
+        )
+        if continues:
             current.end = e
         else:
             current = Para(s, e)
             paras.append(current)
-        previous_line = stripped
+        previous_line = body.rstrip()
     for p in paras:
         p.pieces = [Piece(p.start, p.end)]
     return paras
@@ -340,6 +343,23 @@ def is_title_like(text: str) -> bool:
         return False
     core = text.rstrip(_CLOSERS + " ")
     return bool(core) and core[-1] not in ".!?:;,"
+
+
+def is_prose(text: str) -> bool:
+    """A paragraph of running text: sentences in mostly lower-case words, not a heading or label."""
+    words = normalise_text(text).split()
+    if len(words) < MIN_PROSE_WORDS:
+        return False
+    lower = sum(1 for w in words if w[:1].islower()) / len(words)
+    if len(words) >= LONG_PROSE_WORDS:
+        return lower >= 0.3
+    return lower >= 0.4 and bool(re.search(r"[.!?][\"'\u201d\u2019)]*(?:\s|$)", " ".join(words[3:])))
+
+
+def is_nav(text: str) -> bool:
+    """A navigation bar: three or more short items between separators or wide gaps."""
+    parts = [p for p in re.split(r"\s*[|\u00b7\u2022\u203a\u00bb/]\s*|\s{2,}|\s+-\s+|\]\s*\[", text) if p.strip(" []")]
+    return len(parts) >= 3 and all(len(p.split()) <= 4 for p in parts)
 
 
 # --- furniture --------------------------------------------------------------
@@ -365,9 +385,30 @@ def furniture_reason(norm: str) -> str | None:
     words = [w for w in re.split(r"[\s|/•·,]+", low) if w]
     if len(words) >= 2 and all(w in lex["language_names"] for w in words):
         return "language_menu"
-    if len(low.split()) <= 25 and any(ph in low for ph in lex["prompt_phrases"]):
+    n_words = len(low.split())
+    if n_words <= MAX_FURNITURE_WORDS and any(ph in low for ph in lex["prompt_phrases"]):
         return "prompt"
+    if n_words <= MAX_FURNITURE_WORDS and any(rx.search(norm) for rx in lex["line_patterns"]):
+        return "furniture"
+    if re.fullmatch(r"\[[^\]]{1,40}\]", norm):  # a transcript's stage direction: "[Applause]"
+        return "furniture"
     return None
+
+
+def _carve_glued_furniture(para: Para, text: str) -> None:
+    """A furniture phrase glued to what follows ("Share this articleTHOMAS ...") is cut off alone."""
+    norm = kept_text(para, text)
+    for phrase in furniture_lexicon()["lines_by_length"]:
+        if len(phrase) < 5 or not norm.lower().startswith(phrase):
+            continue
+        rest = norm[len(phrase):]
+        if rest[:1].isupper():
+            piece = next(p for p in para.kept() if text[p.start:p.end].strip())
+            lead = len(text[piece.start:piece.end]) - len(text[piece.start:piece.end].lstrip())
+            m = re.compile(r"\s*".join(re.escape(w) for w in phrase.split()), re.I).match(text, piece.start + lead, piece.end)
+            if m:
+                para.carve(m.start(), m.end(), "furniture")
+        return
 
 
 def mark_furniture(paras: list[Para], text: str) -> None:
@@ -387,16 +428,51 @@ def mark_furniture(paras: list[Para], text: str) -> None:
             para.remove_all(reason)
             # a list runs until a long paragraph or furniture of another kind
             in_list = reason == "sidebar_heading"
+        else:
+            _carve_glued_furniture(para, text)
 
 
-def carve_inline_artefacts(para: Para, text: str) -> None:
-    """URLs, glued image file names and glued captions inside kept text (rule 3)."""
+def _opens_comments(norm: str) -> bool:
+    lex = furniture_lexicon()
+    if any(rx.fullmatch(norm) for rx in lex["comment_openers"]):
+        return True
+    first_line = norm.split(":")[0] if ":" in norm else ""
+    low = norm.lower()
+    for suffix in lex["comment_author_suffixes"]:
+        at = low.find(suffix)
+        if 0 < at and len(norm[:at].split()) <= 5 and (at + len(suffix) == len(low) or first_line):
+            return True
+    return False
+
+
+def mark_comments(paras: list[Para], text: str) -> None:
+    """Rule 3: from the paragraph that opens a comment section to the end of the page."""
+    seen_prose = False
+    for i, para in enumerate(paras):
+        norm = normalise_text(text[para.start:para.end])
+        if seen_prose and _opens_comments(norm):
+            for later in paras[i:]:
+                if later.has_kept(text):
+                    later.remove_all("comments")
+            return
+        seen_prose = seen_prose or (para.has_kept(text) and is_prose(norm))
+
+
+def carve_inline_artefacts(para: Para, text: str, after_image: bool = False) -> None:
+    """URLs, image file names with their captions, glued captions and footnote markers (rule 4).
+
+    ``after_image``: the paragraph follows one that was only an image file name, so it opens
+    with that image's caption.
+    """
     for piece in list(para.kept()):
         for m in _URL_RX.finditer(text, piece.start, piece.end):
             para.carve(m.start(), m.end(), "url")
+    if after_image:
+        _carve_caption_after(para, text, para.start)
     for piece in list(para.kept()):
         for m in _IMAGE_RX.finditer(text, piece.start, piece.end):
             para.carve(m.start(), m.end(), "image_filename")
+            _carve_caption_after(para, text, m.end())
     lex = repair_lexicon()
     anchors = "|".join(re.escape(w) for w in lex["caption_anchor_words"])
     anchor_rx = re.compile(rf"\b(?i:{anchors})(?=[A-Z][a-z])")
@@ -405,6 +481,29 @@ def carve_inline_artefacts(para: Para, text: str) -> None:
             span = _caption_span(text, m.end(), piece.end, lex["caption_resume_words"])
             if span:
                 para.carve(span[0], span[1], "caption")
+    for piece in list(para.kept()):
+        for m in _FOOTNOTE_RX.finditer(text, piece.start, piece.end):
+            para.carve(m.start(), m.end(), "footnote_marker")
+
+
+def _carve_caption_after(para: Para, text: str, start: int) -> None:
+    """The caption that follows an image file name: up to its credit and the glued body text
+    ("The fence at Manez. Photo: X for The Ledger|The road ..."). Without a credit there is no
+    telling a caption from the text ("photo.jpgYesterday, the government ..."): nothing is cut."""
+    piece = next((p for p in para.kept() if p.end > start and text[max(p.start, start):p.end].strip()), None)
+    if piece is None:
+        return
+    begin = max(piece.start, start)
+    seg = text[begin:piece.end]
+    if not seg.strip() or seg.lstrip()[:1].islower():
+        return
+    credit = _CREDIT_RX.search(seg[:600])
+    if credit:
+        glue = _GLUE_RX.search(seg, credit.start())
+        end = begin + (glue.start() if glue else len(seg.rstrip()))
+        if glue is None and len(seg.split()) > 60:
+            return
+        para.carve(begin, end, "caption")
 
 
 def _caption_span(text: str, start: int, limit: int, resume_words: set[str]) -> tuple[int, int] | None:
@@ -419,6 +518,14 @@ def _caption_span(text: str, start: int, limit: int, resume_words: set[str]) -> 
     return None
 
 
+def _is_caption(norm: str) -> bool:
+    """A short photo caption standing alone: ends with a credit ("... Photo: X", "(X)", "X/Y")."""
+    if len(norm.split()) > 40:
+        return False
+    return bool(re.search(r"(?:\b(?:Photo(?:graph)?s?|Picture|Credit|Image)\s*:\s*[^.]{2,80}|\([A-Z][^()]{2,60}\)|"
+                          r"\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*/[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)\s*$", norm))
+
+
 # --- articles ----------------------------------------------------------------
 
 
@@ -427,25 +534,77 @@ class ArticleDraft:
     region: int
     paras: list[Para]
     title: str | None = None
-    byline: dict | None = None
+    byline: B.Byline | None = None
     teaser: dict | None = None
     bio_author: str | None = None
+    signature: str | None = None
+    speech_author: str | None = None
+    date_line: str | None = None
     part: int = -1
+    page: "PageContext | None" = None
 
     def metadata(self) -> dict:
-        """author/outlet/published and their provenance (see module docstring)."""
+        """author/outlet/published, their provenance and the author as stated (see module docstring)."""
+        own, teaser = self.byline, self.teaser or {}
+        ctx = self.page or PageContext()
+        meta_author = ctx.meta_author
+        candidates = {
+            "author": [
+                (own.author if own else None, "byline"),
+                (teaser.get("author"), "teaser_byline"),
+                (meta_author, "html_meta"),
+                (self.speech_author, "speech_title"),
+                (self.signature, "signature"),
+                (self.bio_author, "bio"),
+            ],
+            "outlet": [
+                (own.outlet if own else None, "byline"),
+                (teaser.get("outlet"), "teaser_byline"),
+                *[(value, source) for value, source in ctx.outlets if not _same_as_title(value, self.title)],
+            ],
+            "published": [
+                (own.published if own else None, "byline"),
+                (teaser.get("published"), "teaser_byline"),
+                (self.date_line, "date_line"),
+                (ctx.meta_date, "html_meta"),
+                (ctx.page_date, "page_header"),
+                (ctx.dateline_date if self.region == 0 else None, "dateline"),
+            ],
+        }
         out: dict = {}
-        own, teaser = self.byline or {}, self.teaser or {}
-        for fld in ("author", "outlet", "published"):
-            value, source = None, None
-            if own.get(fld):
-                value, source = own[fld], "byline"
-            elif teaser.get(fld):
-                value, source = teaser[fld], "teaser_byline"
-            elif fld == "author" and self.bio_author:
-                value, source = self.bio_author, "bio"
+        for fld, options in candidates.items():
+            value, source = next(((v, s) for v, s in options if v), (None, None))
             out[fld], out[f"{fld}_source"] = value, source
+        stated = None
+        if out["author_source"] == "byline":
+            stated = own.author_stated
+        elif out["author_source"] == "teaser_byline":
+            stated = teaser.get("author_stated")
+        elif out["author_source"] == "html_meta":
+            stated = ctx.meta_author_stated
+        elif out["author"]:
+            stated = out["author"]
+        out["author_stated"] = stated
         return out
+
+
+def _same_as_title(value: str | None, title: str | None) -> bool:
+    return bool(value and title) and comparison_key(value) == comparison_key(title)
+
+
+@dataclass
+class PageContext:
+    """What a page says once for all its articles: outlet candidates, its header date, the HTML
+    page's metadata, how it writes slashed dates."""
+
+    outlets: list[tuple[str, str]] = field(default_factory=list)  # (outlet, source), best first
+    page_date: str | None = None
+    dateline_date: str | None = None
+    meta_title: str | None = None
+    meta_author: str | None = None
+    meta_author_stated: str | None = None
+    meta_date: str | None = None
+    dayfirst: bool = False
 
 
 @dataclass
@@ -482,15 +641,22 @@ def _find_teasers(paras: list[Para], text: str) -> dict[int, dict]:
         name, cut = _clean_loose_name(m.group("name"), m.start() > para.start)
         name_start = m.start("name") + cut
         pre = normalise_text(text[para.start:name_start])
-        if not pre and i > 0 and is_title_like(kept_text(paras[i - 1], text)):
+        after = normalise_text(text[m.end():para.end])
+        title_after = not pre and after and is_title_like(after)
+        if title_after:
+            pre = after
+        elif not pre and i > 0 and is_title_like(kept_text(paras[i - 1], text)):
             pre = kept_text(paras[i - 1], text)
         if not re.fullmatch(NAME_RX, normalise_text(name)):
             continue
+        author = B.person_name(normalise_text(name))
         teasers[i] = {
-            "author": normalise_text(name),
+            "author": author,
+            "author_stated": normalise_text(name) if author else None,
             "outlet": normalise_text(m.group("outlet")),
             "published": parse_date(m.group("date")),
             "title": pre or None,
+            "title_after": bool(title_after),
             "byline_span": (name_start, m.end()),
         }
     return teasers
@@ -512,13 +678,60 @@ def _region_starts(paras: list[Para], text: str, teasers: dict[int, dict]) -> li
     return starts
 
 
+def _is_byline_para(norm: str, dayfirst: bool) -> bool:
+    b = B.parse_byline(norm, dayfirst)
+    return b is not None and (b.author is not None or b.form == "posted")
+
+
+def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
+    """Rule 5 without teasers: after some prose, a run of short lines with a headline followed by
+    a byline or posting line starts a new article (at the headline)."""
+    starts = [0]
+    kept = [(i, kept_text(p, text)) for i, p in enumerate(paras) if p.has_kept(text)]
+    seen_prose = False
+    run: list[tuple[int, str]] = []
+    for i, norm in kept + [(len(paras), "")]:
+        prose = i < len(paras) and is_prose(norm)
+        if not prose and i < len(paras):
+            run.append((i, norm))
+            continue
+        if seen_prose and run:
+            for k, (j, line) in enumerate(run):
+                if k == 0 or not _is_byline_para(line, dayfirst):
+                    continue
+                head = next((run[h][0] for h in range(k - 1, -1, -1) if _is_headline(run[h][1])), None)
+                if head is not None:
+                    starts.append(head)
+                    break
+        run = []
+        seen_prose = seen_prose or prose
+    return sorted(set(starts))
+
+
+def _clean_title(title: str) -> str:
+    return normalise_text(_NUMBERING_RX.sub("", normalise_text(title), count=1))
+
+
+def _is_headline(norm: str) -> bool:
+    """Could be a headline: a short line without final punctuation (or a question), in words."""
+    words = norm.split()
+    if not 2 <= len(words) <= MAX_TITLE_WORDS or is_nav(norm):
+        return False
+    if not (is_title_like(norm) or (norm.rstrip(_CLOSERS).endswith("?") and len(words) <= 20)):
+        return False
+    if norm.lower().strip(" :") in B.lexicon()["section_labels"] or B.parse_byline(norm) or find_dates(norm):
+        return False
+    return bool(re.search(r"[A-Za-z]{2}", norm))
+
+
 def _carve_title_copies(paras: list[Para], text: str, title: str) -> None:
     pattern = _title_pattern(normalise_text(title))
     key = comparison_key(title)
     for para in paras:
         if not para.has_kept(text):
             continue
-        if comparison_key(kept_text(para, text)) == key:
+        norm = kept_text(para, text)
+        if comparison_key(norm) == key or comparison_key(_clean_title(norm)) == key:
             para.remove_all("title_repeat")
             continue
         for piece in list(para.kept()):
@@ -533,65 +746,102 @@ def _carve_title_copies(paras: list[Para], text: str, title: str) -> None:
                     para.carve(m.start(), m.end(), "title_repeat")
 
 
-def _process_article(draft: ArticleDraft, text: str) -> None:
-    paras = draft.paras
-    # after an end marker, the rest of the stretch is furniture
-    # (only once some text came before the marker: a marker at the top ends nothing)
-    ended, seen_text = False, False
+def _mark_article_end(paras: list[Para], text: str) -> list[Para]:
+    """After an end mark that follows some text, the rest is 'after_article_end'; returns the
+    paragraphs that followed an "About the author" heading (read for a bio first)."""
+    end_patterns = furniture_lexicon()["end_patterns"]
+    ended, seen_text, after_about = False, False, False
+    about: list[Para] = []
     for para in paras:
+        norm = kept_text(para, text) if para.has_kept(text) else ""
         if any(p.reason == "source_link" for p in para.pieces):
-            ended = seen_text
+            ended = ended or seen_text
             continue
-        if ended and para.has_kept(text):
-            para.remove_all("after_article_end")
-        seen_text = seen_text or para.has_kept(text)
-    # own byline
-    for para in paras:
-        if para.has_kept(text):
-            parsed = parse_byline(kept_text(para, text))
-            if parsed:
-                para.remove_all("byline")
-                if draft.byline is None:
-                    draft.byline = parsed
-    # title: the teaser's, or a first paragraph that is a short unpunctuated line
-    if draft.teaser and draft.teaser.get("title"):
-        draft.title = draft.teaser["title"]
-    else:
-        first = next((p for p in paras if p.has_kept(text)), None)
-        if first is not None and is_title_like(kept_text(first, text)):
-            candidate = kept_text(first, text)
-            key = f" {comparison_key(candidate)} "
-            # a first line that is the start of a body sentence is a lede, not a headline
-            is_lede = len(key.split()) >= MIN_DEDUP_WORDS and any(
-                key in f" {comparison_key(kept_text(p, text))} " for p in paras if p is not first and p.has_kept(text)
-            )
-            if is_lede:
-                first.remove_all("duplicate")
-            else:
-                draft.title = candidate
-    if draft.title:
-        _carve_title_copies(paras, text, draft.title)
-        first_title = next(
-            (pc for para in paras for pc in para.pieces if pc.reason == "title_repeat"), None
-        )
-        if first_title is not None:
-            first_title.reason = "title"
-    # the teaser: its byline and the excerpt that repeats the body
-    if draft.teaser:
-        t_para: Para = draft.teaser["para"]
-        b0, b1 = draft.teaser["byline_span"]
-        t_para.carve(b0, b1, "teaser_byline")
-        t_para.carve(b1, t_para.end, "duplicate")
-        t_para.carve(t_para.start, b0, "title_repeat")
-    # author bio: in the last prose paragraph (title-like lines after it are skipped)
-    for para in [p for p in reversed(paras) if p.has_kept(text)][:3]:
-        if _carve_bio(draft, para, text) or not is_title_like(kept_text(para, text)):
-            break
-    # short unpunctuated lines inside the article
-    for para in paras:
-        if para.has_kept(text) and is_title_like(kept_text(para, text)):
-            for piece in list(para.kept()):
-                para.carve(piece.start, piece.end, "inline_title")
+        if ended:
+            if para.has_kept(text):
+                if after_about:
+                    about.append(para)
+                para.remove_all("after_article_end")
+            continue
+        if seen_text and norm and len(norm.split()) <= 12 and any(rx.fullmatch(norm) for rx in end_patterns):
+            para.remove_all("end_marker")
+            ended = True
+            after_about = norm.lower().startswith("about")
+            continue
+        seen_text = seen_text or (bool(norm) and is_prose(norm))
+    return about
+
+
+def _collect_bylines(draft: ArticleDraft, kept: list[Para], first_prose: int, text: str, dayfirst: bool) -> None:
+    """Byline lines above the text, in its first lines and in its last lines ('byline')."""
+    body = kept[first_prose:]
+    scope = kept[:first_prose] + body[:6] + body[-3:]
+    seen: set[int] = set()
+    for para in scope:
+        if id(para) in seen or not para.has_kept(text):
+            continue
+        seen.add(id(para))
+        norm = kept_text(para, text)
+        if is_prose(norm) and not norm.lower().startswith(("by ", "reporting by", "written by")):
+            continue
+        parsed = B.parse_byline(norm, dayfirst)
+        if parsed is None or not (parsed.author or parsed.published or parsed.outlet):
+            continue
+        para.remove_all("byline")
+        if draft.byline is None:
+            draft.byline = parsed
+        else:  # a second line completes the first: "By X" then "Outlet | DATE"
+            own = draft.byline
+            own.author = own.author or parsed.author
+            own.author_stated = own.author_stated or parsed.author_stated
+            own.outlet = own.outlet or parsed.outlet
+            own.published = own.published or parsed.published
+
+
+def _is_date_line(norm: str, dayfirst: bool) -> str | None:
+    """The publication date of a short line that is mainly a date ("12 March 2019 · 7 min read")."""
+    dates = find_dates(norm, dayfirst)
+    if not dates:
+        return None
+    rest = norm
+    for d in reversed(dates):
+        rest = rest[:d.start] + " " + rest[d.end:]
+    if len(re.findall(r"[A-Za-z]{2,}", rest)) > MAX_DATE_LINE_WORDS:
+        return None
+    found = B.publication_dates(norm, dayfirst)
+    low = norm.lower()
+    if not found or any(low.startswith(w) for w in B.lexicon()["not_publication_dates"]):
+        return None
+    return found[0]
+
+
+def _is_role_line(norm: str) -> bool:
+    words = norm.split()
+    return 1 <= len(words) <= 5 and is_title_like(norm) and B._is_role(norm) and not B.is_person_name(norm)
+
+
+def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str, ctx: PageContext,
+                  byline_paras: set[int], date_paras: set[int]) -> int | None:
+    """Position (in ``kept``) of the best headline among the lines above the text."""
+    best, best_score = None, None
+    masthead_keys = {comparison_key(o) for o, _ in ctx.outlets}
+    for pos, norm in candidates:
+        score = 1 if len(norm.split()) >= 4 else 0
+        nxt = next((q for q in range(pos + 1, len(kept)) if id(kept[q]) in byline_paras | date_paras
+                    or kept[q].has_kept(text)), None)
+        if nxt is not None and id(kept[nxt]) in byline_paras | date_paras:
+            score += 4
+        prv = next((q for q in range(pos - 1, -1, -1) if id(kept[q]) in byline_paras | date_paras
+                    or kept[q].has_kept(text)), None)
+        if prv is not None and id(kept[prv]) in byline_paras | date_paras:
+            score += 2
+        if norm.isupper() and len(norm.split()) <= 4:
+            score -= 3
+        if comparison_key(norm) in masthead_keys:
+            score -= 4
+        if best_score is None or score > best_score:
+            best, best_score = pos, score
+    return best
 
 
 def _carve_bio(draft: ArticleDraft, para: Para, text: str) -> bool:
@@ -611,15 +861,242 @@ def _carve_bio(draft: ArticleDraft, para: Para, text: str) -> bool:
     return False
 
 
+def _mark_speakers(paras: list[Para], text: str) -> str | None:
+    """A transcript's speaker labels ('speaker') and its moderator's and questioners' turns
+    ('other_speaker'); returns the name on a label line that opens a turn ("DR. VOGT:")."""
+    roles = B.lexicon()["transcript_roles"]
+    labelled = []
+    for para in paras:
+        if not para.has_kept(text):
+            continue
+        m = _SPEAKER_RX.match(kept_text(para, text))
+        if m and sum(c.isalpha() for c in m.group("label")) >= 2:
+            labelled.append((para, m))
+    if not any(not m.group("rest") or m.group("note") is not None for _, m in labelled):
+        return None  # an interview's "NAM: question" lines are text, not a transcript
+    speaker = None
+    for para, m in labelled:
+        label = m.group("label").strip().lower()
+        if label in roles or label.rstrip(".") in roles:
+            para.remove_all("other_speaker")
+        elif not m.group("rest"):
+            para.remove_all("speaker")
+            speaker = speaker or m.group("label")
+    return speaker
+
+
+def _process_article(draft: ArticleDraft, text: str) -> None:
+    ctx = draft.page or PageContext()
+    paras = draft.paras
+    about = _mark_article_end(paras, text)
+    kept = [p for p in paras if p.has_kept(text)]
+    first_prose = next((k for k, p in enumerate(kept) if is_prose(kept_text(p, text))), len(kept))
+    # bylines, and the date and job lines above the text
+    _collect_bylines(draft, kept, first_prose, text, ctx.dayfirst)
+    byline_paras = {id(p) for p in kept if "byline" in p.reasons()}
+    date_paras: set[int] = set()
+    for para in kept[:first_prose]:
+        if not para.has_kept(text):
+            continue
+        norm = kept_text(para, text)
+        date = _is_date_line(norm, ctx.dayfirst)
+        if date:
+            para.remove_all("date_line")
+            date_paras.add(id(para))
+            draft.date_line = draft.date_line or date
+    # the headline
+    candidates = [(k, _clean_title(kept_text(p, text))) for k, p in enumerate(kept[:first_prose])
+                  if p.has_kept(text) and _is_headline(kept_text(p, text))]
+    if draft.teaser and draft.teaser.get("title"):
+        draft.title = draft.teaser["title"]
+    elif ctx.meta_title:
+        draft.title = ctx.meta_title
+    else:
+        pos = _choose_title(candidates, kept, text, ctx, byline_paras, date_paras)
+        if pos is not None:
+            candidate = candidates[[c[0] for c in candidates].index(pos)][1]
+            key = f" {comparison_key(candidate)} "
+            # a first line that is the start of a body sentence is a lede, not a headline
+            is_lede = len(key.split()) >= MIN_DEDUP_WORDS and any(
+                key in f" {comparison_key(kept_text(p, text))} " for p in kept
+                if p is not kept[pos] and p.has_kept(text) and is_prose(kept_text(p, text))
+            )
+            if is_lede:
+                kept[pos].remove_all("duplicate")
+            else:
+                draft.title = candidate
+    # a bare name next to a date or job line, or right under the headline, is a byline
+    if draft.byline is None or draft.byline.author is None:
+        _bare_name_byline(draft, kept[:first_prose], text, date_paras)
+    if draft.title:
+        _carve_title_copies(paras, text, draft.title)
+        first_title = next(
+            (pc for para in paras for pc in para.pieces if pc.reason == "title_repeat"), None
+        )
+        if first_title is not None:
+            first_title.reason = "title"
+    # the teaser: its byline and the excerpt that repeats the body (or the title after it)
+    if draft.teaser:
+        t_para: Para = draft.teaser["para"]
+        b0, b1 = draft.teaser["byline_span"]
+        t_para.carve(b0, b1, "teaser_byline")
+        t_para.carve(b1, t_para.end, "title_repeat" if draft.teaser.get("title_after") else "duplicate")
+        t_para.carve(t_para.start, b0, "title_repeat")
+    draft.speech_author = B.speech_author(draft.title)
+    _mark_speakers(paras, text)
+    # author bio and letter signature: in the last paragraphs (title-like lines after it are
+    # skipped), or after an "About the author" heading
+    tail = [p for p in reversed(paras) if p.has_kept(text)][:3]
+    for para in tail:
+        if _carve_bio(draft, para, text) or not is_title_like(kept_text(para, text)):
+            break
+    if draft.bio_author is None:
+        for para in about:
+            for s, e in sentence_spans(text[para.start:para.end])[:1]:
+                draft.bio_author = draft.bio_author or parse_bio_sentence(text[para.start + s:para.start + e])
+    if tail and draft.bio_author is None:
+        last = tail[0]
+        name = B.parse_signature(kept_text(last, text))
+        if name:
+            last.remove_all("byline")
+            draft.signature = name
+    # short unpunctuated lines inside the article
+    for para in paras:
+        if para.has_kept(text) and is_title_like(kept_text(para, text)):
+            for piece in list(para.kept()):
+                para.carve(piece.start, piece.end, "inline_title")
+
+
+def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_paras: set[int]) -> None:
+    title_key = comparison_key(draft.title or "")
+    for k, para in enumerate(header):
+        if not para.has_kept(text):
+            continue
+        norm = kept_text(para, text)
+        name = B.person_name(norm) if len(norm.split()) <= 6 and is_title_like(norm) else None
+        if name is None:
+            continue
+        neighbours = [header[j] for j in (k - 1, k + 1) if 0 <= j < len(header)]
+        next_kept = next((q for q in header[k + 1:] if q.has_kept(text) or id(q) in date_paras), None)
+        prev_kept = next((q for q in reversed(header[:k]) if q.has_kept(text)), None)
+        beside_date = any(id(q) in date_paras for q in neighbours) or (next_kept is not None and id(next_kept) in date_paras)
+        beside_role = next_kept is not None and next_kept.has_kept(text) and _is_role_line(kept_text(next_kept, text))
+        under_title = prev_kept is not None and title_key and comparison_key(kept_text(prev_kept, text)) == title_key
+        honorific = norm.split()[0].lower().rstrip(".") in B.lexicon()["honorifics"]
+        if beside_date or beside_role or under_title or honorific:
+            para.remove_all("byline")
+            if beside_role:
+                next_kept.remove_all("byline")
+            own = draft.byline or B.Byline(None, None)
+            own.author, own.author_stated = name, norm
+            draft.byline = own
+            return
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def page_context(page: Page, paras: list[Para]) -> PageContext:
+    """The page-level metadata of rule 6 (outlet candidates, header date, HTML metadata)."""
+    text = page.text
+    ctx = PageContext(dayfirst=page_dayfirst(text))
+    meta = page.meta or {}
+    if meta.get("title"):
+        site_split = B.title_and_site(meta["title"])
+        ctx.meta_title = normalise_text(site_split[0] if site_split and B.same_outlet(site_split[1], meta.get("sitename")) else meta["title"])
+    if meta.get("author"):
+        raw = re.sub(r";\s*", ", ", str(meta["author"]))
+        name = B.person_name(raw)
+        if name and not B.same_outlet(name, meta.get("sitename")):
+            ctx.meta_author, ctx.meta_author_stated = name, str(meta["author"])
+    if meta.get("date"):
+        ctx.meta_date = parse_date(str(meta["date"]))
+    norms = [normalise_text(text[p.start:p.end]) for p in paras]
+    first_prose = next((i for i, n in enumerate(norms) if paras[i].has_kept(text) and is_prose(n)), len(paras))
+    outlets: list[tuple[str, str]] = []
+    site = meta.get("sitename")
+    if site and not re.search(r"\.(?:[a-z]{2,12})$", str(site)):
+        outlets.append((normalise_text(str(site)), "html_meta"))
+    keys = {comparison_key(n) for n in norms}
+    for n in norms:
+        printed = B.printed_from(n)
+        if printed:
+            outlets.append((printed, "printed_from"))
+    for n in norms[:first_prose + 1]:
+        split = B.title_and_site(n)
+        if split and comparison_key(split[0]) in keys - {comparison_key(n)} and B.outlet_from_masthead(split[1]):
+            outlets.append((B.outlet_from_masthead(split[1]), "title_line"))
+    for i in range(first_prose, min(first_prose + 3, len(paras))):
+        wire = B.wire_dateline(norms[i])
+        if wire and wire[1]:
+            outlets.append((wire[1], "dateline"))
+            break
+    for n in norms[:first_prose]:
+        parent = B.parent_publication(n)
+        if parent:
+            outlets.append((parent, "masthead"))
+    for i, n in enumerate(norms[:first_prose]):
+        reasons = paras[i].reasons()
+        if not n or B.title_and_site(n) or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
+                or (reasons and furniture_reason(n) and not n.isupper()):
+            continue
+        masthead = B.outlet_from_masthead(n)
+        if masthead and not is_nav(n):
+            outlets.append((masthead, "masthead"))
+        break
+    for n in reversed(norms):
+        holder = B.outlet_from_copyright(n)
+        if holder:
+            outlets.append((holder, "copyright"))
+            break
+    ctx.outlets = [(_title_case_caps(o), s) for o, s in outlets]
+    # the page's header date: the first publication date above any article text
+    for i, n in enumerate(norms[:first_prose]):
+        low = n.lower()
+        if any(low.startswith(w) for w in B.lexicon()["not_publication_dates"]):
+            continue
+        found = B.publication_dates(n, ctx.dayfirst)
+        if found:
+            ctx.page_date = found[0]
+            break
+    if first_prose < len(norms):
+        m = _DATELINE_RX.match(norms[first_prose])
+        if m:
+            ctx.dateline_date = next(iter(B.publication_dates(m.group(), ctx.dayfirst)), None)
+    return ctx
+
+
+_SMALL_WORDS = {"of", "the", "for", "on", "and", "in", "at", "to", "a", "an", "de", "du", "la", "le"}
+
+
+def _title_case_caps(name: str) -> str:
+    """An outlet written in capitals ("WORKING GROUP ON IRANIAN REFUGEE PROTECTION") in title case."""
+    letters = [c for c in name if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters) or len(name.split()) < 2:
+        return name
+    words = name.lower().split()
+    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
 def draft_page(page: Page, index: int) -> PageDraft:
-    """Rules 1-5 for one page (dedup, datelines and fragments run later)."""
+    """Rules 1-6 for one page (dedup, datelines and fragments run later)."""
     text = page.text
     paras = split_paragraphs(text)
     mark_furniture(paras, text)
+    previous_is_image = False
     for para in paras:
-        carve_inline_artefacts(para, text)
+        carve_inline_artefacts(para, text, after_image=previous_is_image)
+        norm = normalise_text(text[para.start:para.end])
+        previous_is_image = bool(_IMAGE_RX.fullmatch(norm))
+        if para.has_kept(text) and _is_caption(kept_text(para, text)):
+            para.remove_all("caption")
+    mark_comments(paras, text)
+    ctx = page_context(page, paras)
     teasers = _find_teasers(paras, text)
-    starts = _region_starts(paras, text, teasers) if teasers else [0]
+    if teasers:
+        starts = _region_starts(paras, text, teasers)
+    else:
+        starts = _header_starts(paras, text, ctx.dayfirst)
     bounds = list(zip(starts, starts[1:] + [len(paras)]))
     teaser_by_region = {}
     for idx in sorted(teasers):
@@ -629,7 +1106,7 @@ def draft_page(page: Page, index: int) -> PageDraft:
     for region, (s, e) in enumerate(bounds):
         for para in paras[s:e]:
             para.region = region
-        draft = ArticleDraft(region, paras[s:e], teaser=teaser_by_region.get(region))
+        draft = ArticleDraft(region, paras[s:e], teaser=teaser_by_region.get(region), page=ctx)
         _process_article(draft, text)
         articles.append(draft)
     return PageDraft(page, index, paras, articles)
