@@ -50,6 +50,9 @@ MAX_NAME_WORDS = 4
 _SEPARATORS = re.compile(r"\s+[|\u00b7\u2022/\u2013\u2014-]{1,2}\s+|\s*[|\u00b7\u2022]\s*|\s+--\s+|;\s*|,\s*")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'\u2019.-]*(?:[-'\u2019][^\W\d_]+)*\.?$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+_CALENDAR_WORDS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
+                   "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "jun",
+                   "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 _PARTICLES = {"al", "al-", "bin", "ibn", "de", "da", "del", "della", "van", "von", "der", "den", "el", "le", "la", "du", "di", "dos", "das", "ter", "ten"}
 
 
@@ -156,6 +159,8 @@ def person_name(text: str | None) -> str | None:
         text = parts[0]
     text = re.split(r"\s+(?:in|at|for|from|on)\s+(?=[A-Z])", text, maxsplit=1)[0]
     tokens = _strip_honorifics(text.split())
+    while tokens and tokens[-1].lower().strip(".,") in _CALENDAR_WORDS:  # "Ewan Stirling Sat"
+        tokens = tokens[:-1]
     name = " ".join(tokens).strip(" .,")
     if not is_person_name(name):
         return None
@@ -196,6 +201,8 @@ def _outlet_part(part: str) -> str | None:
     if not part or find_dates(part) or re.search(r"\d", part):
         return None
     if _is_role(part) or part.lower() in {"posted", "published", "updated", "on", "at", "in"}:
+        return None
+    if _other_credit_rx().match(part) or _author_prefix_rx().match(part):
         return None
     words = part.split()
     if not 1 <= len(words) <= 6 or not words[0][0].isupper():
@@ -305,7 +312,7 @@ def parse_bio(sentence: str) -> str | None:
     verb = m.group("verb").lower()
     if verb in {"is", "was"}:
         first_clause = re.split(r"[,;:(]", m.group("rest"), maxsplit=1)[0]
-        if not re.match(r"\s+(?:a|an|the|one|also|now|currently|formerly)\b", m.group("rest")) or not _is_role(first_clause):
+        if not re.match(r"(?i)\s+(?:a|an|the|one|also|now|currently|formerly)\b", m.group("rest")) or not _is_role(first_clause):
             return None
     return name
 
@@ -329,8 +336,9 @@ def _strip_suffixes(name: str, suffixes: list[str]) -> str:
     while changed:
         changed = False
         for s in suffixes:
-            if name.lower().endswith(" " + s) and len(name) > len(s) + 3:
-                name = name[: -len(s) - 1].rstrip(" ,.")
+            s = s.rstrip(".")
+            if name.lower().rstrip(".").endswith(" " + s) and len(name) > len(s) + 3:
+                name = name.rstrip(".")[: -len(s) - 1].rstrip(" ,.")
                 changed = True
     return name
 
@@ -408,6 +416,26 @@ def title_and_site(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     return m.group("title").strip(), m.group("site").strip()
+
+
+def site_from_title_tag(tag: str | None, title: str | None) -> str | None:
+    """The site's name in an HTML title tag, once the article's title is taken out of it
+    ("Headline | Politics | The Westminster Dispatch", "The Meridian Review :: Briefing ::
+    Headline", "The Harbour Courier: Headline"); section names are skipped."""
+    if not tag:
+        return None
+    tag = normalise_text(tag)
+    if title:
+        pattern = r"\s*".join(re.escape(w) for w in normalise_text(title).split())
+        tag = re.sub(pattern, " ", tag, flags=re.I)
+    parts = [p.strip(" :") for p in re.split(r"\s+(?:[|\u00b7\u2022\u2013\u2014-]|--|::)\s+|\s*::\s*|:\s+|\s+\|", tag)]
+    for part in parts:
+        if not part or part.lower() in lexicon()["section_labels"]:
+            continue
+        name = outlet_from_masthead(part)
+        if name:
+            return name
+    return None
 
 
 def same_outlet(a: str | None, b: str | None) -> bool:

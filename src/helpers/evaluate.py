@@ -76,7 +76,7 @@ _QUOTES = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ",
 })
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_FOOTNOTE = re.compile(r"\[\d+\]")
+_FOOTNOTE = re.compile(r"\[\d+\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
 
 
 def _plain(text: str | None) -> str:

@@ -205,13 +205,20 @@ def extract_html_text(html: str) -> str:
 def html_metadata(html: str) -> dict:
     """What an HTML page's markup says of its article: title, author, date, site name
     (trafilatura's metadata extraction, which reads meta tags, JSON-LD and the headline, and
-    htmldate for the date). Values are raw strings or None; ``helpers.segment`` judges them."""
+    htmldate for the date) and the text of its <title> tag (which often names the site).
+    Values are raw strings or None; ``helpers.segment`` judges them."""
     from trafilatura import extract_metadata
 
     md = extract_metadata(html)
+    m = re.search(r"(?is)<title[^>]*>(.*?)</title>", html)
+    title_tag = None
+    if m:
+        from lxml import html as lxml_html
+
+        title_tag = lxml_html.fromstring(f"<p>{m.group(1)}</p>").text_content().strip() or None
     if md is None:
-        return {}
-    return {"title": md.title, "author": md.author, "date": md.date, "sitename": md.sitename}
+        return {"title_tag": title_tag} if title_tag else {}
+    return {"title": md.title, "author": md.author, "date": md.date, "sitename": md.sitename, "title_tag": title_tag}
 
 
 def fix_mojibake(text: str) -> tuple[str, bool]:

@@ -212,6 +212,7 @@ def furniture_lexicon() -> dict:
         "lines": low("lines"),
         "lines_by_length": sorted(low("lines"), key=len, reverse=True),
         "list_headings": low("list_headings"),
+        "list_heading_patterns": rx("list_heading_patterns"),
         "article_end_markers": low("article_end_markers"),
         "breadcrumb_roots": low("breadcrumb_roots"),
         "breadcrumb_separators": list(data.get("breadcrumb_separators") or []),
@@ -310,6 +311,14 @@ def split_paragraphs(text: str) -> list[Para]:
     current: Para | None = None
     previous_line = ""
     pos = 0
+    # the page's first line (a masthead or headline) never takes the next line in
+    first_line_end = -1
+    offset = 0
+    for line in raw_lines:
+        if line.strip():
+            first_line_end = offset + len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029").rstrip())
+            break
+        offset += len(line)
     for line in raw_lines:
         start_of_line = pos
         pos += len(line)
@@ -320,10 +329,12 @@ def split_paragraphs(text: str) -> list[Para]:
             continue
         s = start_of_line + (len(body) - len(body.lstrip()))
         e = start_of_line + len(body.rstrip())
-        continues = current is not None and (
+        alone_first_line = current is not None and current is paras[0] and current.end == first_line_end
+        continues = current is not None and not alone_first_line and (
             (not _ends_sentence(previous_line) and stripped[0].islower())
             or (width is not None and len(previous_line) >= WRAP_JOIN_SHARE * width
-                and not previous_line.endswith(":") and not _NUMBERING_RX.match(stripped))
+                and not previous_line.endswith(":") and not _NUMBERING_RX.match(stripped)
+                and _has_words(previous_line) and _has_words(stripped) and not stripped.startswith("["))
         )
         if continues:
             current.end = e
@@ -334,6 +345,10 @@ def split_paragraphs(text: str) -> list[Para]:
     for p in paras:
         p.pieces = [Piece(p.start, p.end)]
     return paras
+
+
+def _has_words(line: str) -> bool:
+    return bool(re.search(r"[^\W\d_]{2}", line))
 
 
 def is_title_like(text: str) -> bool:
@@ -369,7 +384,7 @@ def furniture_reason(norm: str) -> str | None:
     """Why a whole paragraph (normalised text) is furniture, or None."""
     lex = furniture_lexicon()
     low = norm.lower().strip().rstrip(":").strip()
-    if low in lex["list_headings"]:
+    if low in lex["list_headings"] or (len(low.split()) <= 8 and any(rx.fullmatch(low) for rx in lex["list_heading_patterns"])):
         return "sidebar_heading"
     if low in lex["article_end_markers"]:
         return "source_link"
@@ -396,8 +411,19 @@ def furniture_reason(norm: str) -> str | None:
 
 
 def _carve_glued_furniture(para: Para, text: str) -> None:
-    """A furniture phrase glued to what follows ("Share this articleTHOMAS ...") is cut off alone."""
+    """A furniture phrase glued to what follows ("Share this articleTHOMAS ...", "4 CommentsOn
+    leaving ...") is cut off alone."""
     norm = kept_text(para, text)
+    if len(norm.split()) > MAX_TITLE_WORDS:
+        return
+    piece = next((p for p in para.kept() if text[p.start:p.end].strip()), None)
+    cuts = glue_boundaries(text[piece.start:piece.end]) if piece is not None else []
+    if cuts:
+        head = text[piece.start:piece.start + cuts[0]]
+        reason = furniture_reason(normalise_text(head))
+        if reason in ("furniture", "prompt"):
+            para.carve(piece.start, piece.start + cuts[0], reason)
+            return
     for phrase in furniture_lexicon()["lines_by_length"]:
         if len(phrase) < 5 or not norm.lower().startswith(phrase):
             continue
@@ -415,6 +441,7 @@ def mark_furniture(paras: list[Para], text: str) -> None:
     """Rule 2: whole-paragraph furniture, and the items of a list of other stories."""
     in_list = False
     for para in paras:
+        _carve_glued_furniture(para, text)
         norm = kept_text(para, text)
         reason = furniture_reason(norm)
         if reason is None and in_list:
@@ -428,8 +455,6 @@ def mark_furniture(paras: list[Para], text: str) -> None:
             para.remove_all(reason)
             # a list runs until a long paragraph or furniture of another kind
             in_list = reason == "sidebar_heading"
-        else:
-            _carve_glued_furniture(para, text)
 
 
 def _opens_comments(norm: str) -> bool:
@@ -467,7 +492,8 @@ def carve_inline_artefacts(para: Para, text: str, after_image: bool = False) -> 
     for piece in list(para.kept()):
         for m in _URL_RX.finditer(text, piece.start, piece.end):
             para.carve(m.start(), m.end(), "url")
-    if after_image:
+    if after_image or re.match(r"\s*(?:Photo(?:graph)?|Picture|Image|Caption|Photo caption|FILE PHOTO)\s*:",
+                                text[para.start:para.end], re.I):
         _carve_caption_after(para, text, para.start)
     for piece in list(para.kept()):
         for m in _IMAGE_RX.finditer(text, piece.start, piece.end):
@@ -697,7 +723,8 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
             continue
         if seen_prose and run:
             for k, (j, line) in enumerate(run):
-                if k == 0 or not _is_byline_para(line, dayfirst):
+                bare_name = len(line.split()) <= 4 and B.person_name(line) is not None
+                if k == 0 or not (_is_byline_para(line, dayfirst) or bare_name):
                     continue
                 head = next((run[h][0] for h in range(k - 1, -1, -1) if _is_headline(run[h][1])), None)
                 if head is not None:
@@ -708,14 +735,22 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
     return sorted(set(starts))
 
 
-def _clean_title(title: str) -> str:
-    return normalise_text(_NUMBERING_RX.sub("", normalise_text(title), count=1))
+def _clean_title(title: str, ctx: "PageContext | None" = None) -> str:
+    """A headline without list numbering ("1. ", "■ ") or a trailing " | Site"."""
+    title = normalise_text(_NUMBERING_RX.sub("", normalise_text(title), count=1))
+    split = B.title_and_site(title)
+    if split and ctx is not None and any(B.same_outlet(split[1], o) for o, _ in ctx.outlets):
+        title = split[0]
+    return title
 
 
-def _is_headline(norm: str) -> bool:
-    """Could be a headline: a short line without final punctuation (or a question), in words."""
+def _is_headline(norm: str, raw: str | None = None) -> bool:
+    """Could be a headline: a short line without final punctuation (or a question), in words;
+    not a navigation bar or breadcrumb, a section label, a byline, a date or a job line."""
     words = norm.split()
-    if not 2 <= len(words) <= MAX_TITLE_WORDS or is_nav(norm):
+    if not 2 <= len(words) <= MAX_TITLE_WORDS or is_nav(raw or norm) or is_nav(norm):
+        return False
+    if re.search(r"\s[\u203a\u00bb>]\s|\s\|\s.*\s\|\s", norm) or _is_role_line(norm):
         return False
     if not (is_title_like(norm) or (norm.rstrip(_CLOSERS).endswith("?") and len(words) <= 20)):
         return False
@@ -756,6 +791,9 @@ def _mark_article_end(paras: list[Para], text: str) -> list[Para]:
         norm = kept_text(para, text) if para.has_kept(text) else ""
         if any(p.reason == "source_link" for p in para.pieces):
             ended = ended or seen_text
+            continue
+        if seen_text and "sidebar_heading" in para.reasons():  # a list of other stories after the text
+            ended = True
             continue
         if ended:
             if para.has_kept(text):
@@ -827,6 +865,14 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
     masthead_keys = {comparison_key(o) for o, _ in ctx.outlets}
     for pos, norm in candidates:
         score = 1 if len(norm.split()) >= 4 else 0
+        if ";" in norm:  # a subheading that runs two clauses together
+            score -= 2
+        masthead = B.outlet_from_masthead(norm)
+        if masthead and comparison_key(masthead) in masthead_keys:
+            score -= 4
+        after = next((kept[q] for q in range(pos + 1, len(kept)) if kept[q].has_kept(text)), None)
+        if after is not None and B.person_name(kept_text(after, text)) and len(kept_text(after, text).split()) <= 6:
+            score += 3
         nxt = next((q for q in range(pos + 1, len(kept)) if id(kept[q]) in byline_paras | date_paras
                     or kept[q].has_kept(text)), None)
         if nxt is not None and id(kept[nxt]) in byline_paras | date_paras:
@@ -839,7 +885,7 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
             score -= 3
         if comparison_key(norm) in masthead_keys:
             score -= 4
-        if best_score is None or score > best_score:
+        if best_score is None or score >= best_score:  # ties: the line nearest the text
             best, best_score = pos, score
     return best
 
@@ -895,7 +941,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
     _collect_bylines(draft, kept, first_prose, text, ctx.dayfirst)
     byline_paras = {id(p) for p in kept if "byline" in p.reasons()}
     date_paras: set[int] = set()
-    for para in kept[:first_prose]:
+    for para in kept[:first_prose + 6]:
         if not para.has_kept(text):
             continue
         norm = kept_text(para, text)
@@ -905,8 +951,8 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
             date_paras.add(id(para))
             draft.date_line = draft.date_line or date
     # the headline
-    candidates = [(k, _clean_title(kept_text(p, text))) for k, p in enumerate(kept[:first_prose])
-                  if p.has_kept(text) and _is_headline(kept_text(p, text))]
+    candidates = [(k, _clean_title(kept_text(p, text), ctx)) for k, p in enumerate(kept[:first_prose])
+                  if p.has_kept(text) and _is_headline(kept_text(p, text), text[p.start:p.end])]
     if draft.teaser and draft.teaser.get("title"):
         draft.title = draft.teaser["title"]
     elif ctx.meta_title:
@@ -1017,6 +1063,9 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
     site = meta.get("sitename")
     if site and not re.search(r"\.(?:[a-z]{2,12})$", str(site)):
         outlets.append((normalise_text(str(site)), "html_meta"))
+    tag_site = B.site_from_title_tag(meta.get("title_tag"), ctx.meta_title)
+    if tag_site:
+        outlets.append((tag_site, "html_meta"))
     keys = {comparison_key(n) for n in norms}
     for n in norms:
         printed = B.printed_from(n)

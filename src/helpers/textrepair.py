@@ -5,7 +5,9 @@ Out: normalised strings, offsets of glued-word boundaries, sentence spans,
 and comparison keys used to find repeated sentences.
 Used by: ``helpers.segment`` and ``helpers.clean`` (notebook 01-clean).
 
-Normalisation (applied to kept text only; raw offsets stay on the raw page):
+Normalisation (applied to kept text only; raw offsets stay on the raw page): a word
+hyphenated across a line break (wrapped print or PDF text) is rejoined, except after a
+prefix that keeps its hyphen ("self-", "anti-"; ``hyphen_prefixes``);
 curly single quotes and apostrophes become ``'``, curly double quotes become
 ``"`` (one convention everywhere, apostrophes stay inside their words);
 no-break and zero-width spaces become ordinary spaces or disappear; runs of
@@ -64,13 +66,34 @@ def repair_lexicon() -> dict:
         "name_prefixes": tuple(data.get("name_prefixes") or []),
         "caption_anchor_words": [w.lower() for w in data.get("caption_anchor_words") or []],
         "caption_resume_words": {w.lower() for w in data.get("caption_resume_words") or []},
-        "bio_roles": [w.lower() for w in data.get("bio_roles") or []],
+        "hyphen_prefixes": {w.lower() for w in data.get("hyphen_prefixes") or []},
     }
 
 
+# a word hyphenated across a line break: "authori-\nties", "Orga-\nnization"
+_LINE_BREAK_HYPHEN = re.compile(r"(?<=[^\W\d_])(?P<hyphen>-)[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+
+
+def _unhyphenate(text: str) -> str:
+    """Rejoin words hyphenated across a line break, keeping the hyphen after a prefix word
+    that takes one ("self-\ncriticism"; ``hyphen_prefixes`` in text_repair.yaml)."""
+    if "-" not in text or "\n" not in text:
+        return text
+    prefixes = repair_lexicon()["hyphen_prefixes"]
+
+    def join(m: re.Match) -> str:
+        if not text[m.end()].islower():  # "Iran-\nIraq": a hyphenated compound, not a split word
+            return "-"
+        word = re.search(r"[^\W\d_]+$", text[max(0, m.start() - 40):m.start()])
+        return "-" if word and word.group().lower() in prefixes else ""
+
+    return _LINE_BREAK_HYPHEN.sub(join, text)
+
+
 def normalise_text(text: str) -> str:
-    """Straight quotes, ordinary spaces, single spaces, no leading/trailing space."""
-    text = text.translate(_QUOTE_MAP)
+    """Straight quotes, ordinary spaces, single spaces, no leading/trailing space; words
+    hyphenated across a line break rejoined."""
+    text = _unhyphenate(text).translate(_QUOTE_MAP)
     return re.sub(r"\s+", " ", text).strip()
 
 
