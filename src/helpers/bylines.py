@@ -114,7 +114,7 @@ def is_person_name(text: str) -> bool:
         return False
     for t in tokens:
         bare = t.lower().strip(".,")
-        if bare in org or bare in lexicon()["roles"]:
+        if bare in org or bare in lexicon()["roles"] or re.search(r"['\u2019]s$", t):
             return False
         if t.lower() in _PARTICLES:
             continue

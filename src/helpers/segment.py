@@ -334,7 +334,8 @@ def split_paragraphs(text: str) -> list[Para]:
             (not _ends_sentence(previous_line) and stripped[0].islower())
             or (width is not None and len(previous_line) >= WRAP_JOIN_SHARE * width
                 and not previous_line.endswith(":") and not _NUMBERING_RX.match(stripped)
-                and _has_words(previous_line) and _has_words(stripped) and not stripped.startswith("["))
+                and _has_words(previous_line) and _has_words(stripped) and not stripped.startswith("[")
+                and any(c.islower() for c in previous_line))
         )
         if continues:
             current.end = e
@@ -414,15 +415,21 @@ def _carve_glued_furniture(para: Para, text: str) -> None:
     """A furniture phrase glued to what follows ("Share this articleTHOMAS ...", "4 CommentsOn
     leaving ...") is cut off alone."""
     norm = kept_text(para, text)
-    if len(norm.split()) > MAX_TITLE_WORDS:
-        return
     piece = next((p for p in para.kept() if text[p.start:p.end].strip()), None)
-    cuts = glue_boundaries(text[piece.start:piece.end]) if piece is not None else []
+    if piece is None or len(norm.split()) > 4 * MAX_TITLE_WORDS:
+        return
+    cuts = glue_boundaries(text[piece.start:piece.end])
     if cuts:
-        head = text[piece.start:piece.start + cuts[0]]
-        reason = furniture_reason(normalise_text(head))
-        if reason in ("furniture", "prompt"):
+        head = normalise_text(text[piece.start:piece.start + cuts[0]])
+        reason = furniture_reason(head)
+        if reason is None and any(rx.fullmatch(head) for rx in furniture_lexicon()["end_patterns"]):
+            reason = "end_marker"
+        if reason in ("furniture", "prompt", "source_link", "end_marker"):
             para.carve(piece.start, piece.start + cuts[0], reason)
+            return
+        tail = normalise_text(text[piece.start + cuts[-1]:piece.end])
+        if furniture_reason(tail) in ("furniture", "prompt"):  # "... press releases.Filed under: Iran"
+            para.carve(piece.start + cuts[-1], piece.end, "furniture")
             return
     for phrase in furniture_lexicon()["lines_by_length"]:
         if len(phrase) < 5 or not norm.lower().startswith(phrase):
@@ -664,9 +671,11 @@ def _find_teasers(paras: list[Para], text: str) -> dict[int, dict]:
         m = TEASER_RX.search(text, para.start, para.end)
         if not m:
             continue
-        name, cut = _clean_loose_name(m.group("name"), m.start() > para.start)
+        kept_start = next((p.start for p in para.kept() if text[p.start:p.end].strip()), para.start)
+        name, cut = _clean_loose_name(m.group("name"), m.start() > kept_start)
         name_start = m.start("name") + cut
-        pre = normalise_text(text[para.start:name_start])
+        pre = normalise_text(" ".join(text[max(p.start, para.start):min(p.end, name_start)]
+                                      for p in para.kept() if p.start < name_start))
         after = normalise_text(text[m.end():para.end])
         title_after = not pre and after and is_title_like(after)
         if title_after:
@@ -811,9 +820,13 @@ def _mark_article_end(paras: list[Para], text: str) -> list[Para]:
 
 
 def _collect_bylines(draft: ArticleDraft, kept: list[Para], first_prose: int, text: str, dayfirst: bool) -> None:
-    """Byline lines above the text, in its first lines and in its last lines ('byline')."""
+    """Byline lines above the text, in its first lines and in its last lines ('byline'). On an
+    aggregator, lines above the teaser are the page's (a digest's date), not the article's."""
     body = kept[first_prose:]
     scope = kept[:first_prose] + body[:6] + body[-3:]
+    if draft.teaser:
+        teaser_start = draft.teaser["para"].start
+        scope = [p for p in scope if p.start >= teaser_start]
     seen: set[int] = set()
     for para in scope:
         if id(para) in seen or not para.has_kept(text):
@@ -950,6 +963,11 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
             para.remove_all("date_line")
             date_paras.add(id(para))
             draft.date_line = draft.date_line or date
+    # a bare name next to a date or job line is a byline (before the headline is chosen, so that
+    # "Sana Qureshi" above "February 4, 2021" is not taken for one)
+    if draft.byline is None or draft.byline.author is None:
+        _bare_name_byline(draft, kept[:first_prose], text, date_paras, under_title=False)
+        byline_paras = {id(p) for p in kept if "byline" in p.reasons()}
     # the headline
     candidates = [(k, _clean_title(kept_text(p, text), ctx)) for k, p in enumerate(kept[:first_prose])
                   if p.has_kept(text) and _is_headline(kept_text(p, text), text[p.start:p.end])]
@@ -971,9 +989,9 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
                 kept[pos].remove_all("duplicate")
             else:
                 draft.title = candidate
-    # a bare name next to a date or job line, or right under the headline, is a byline
+    # ... and so is a bare name right under the headline
     if draft.byline is None or draft.byline.author is None:
-        _bare_name_byline(draft, kept[:first_prose], text, date_paras)
+        _bare_name_byline(draft, kept[:first_prose], text, date_paras, under_title=True)
     if draft.title:
         _carve_title_copies(paras, text, draft.title)
         first_title = next(
@@ -988,6 +1006,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         t_para.carve(b0, b1, "teaser_byline")
         t_para.carve(b1, t_para.end, "title_repeat" if draft.teaser.get("title_after") else "duplicate")
         t_para.carve(t_para.start, b0, "title_repeat")
+
     draft.speech_author = B.speech_author(draft.title)
     _mark_speakers(paras, text)
     # author bio and letter signature: in the last paragraphs (title-like lines after it are
@@ -1013,12 +1032,19 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
                 para.carve(piece.start, piece.end, "inline_title")
 
 
-def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_paras: set[int]) -> None:
+def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_paras: set[int],
+                      under_title: bool) -> None:
+    """A line that is only a person's name, above the text, is the byline when a date line or a
+    job line is next to it or it carries an honorific ("Dr. Ingrid Solheim"); with
+    ``under_title``, also when it stands right under the headline."""
     title_key = comparison_key(draft.title or "")
+    teaser_start = draft.teaser["para"].start if draft.teaser else -1
     for k, para in enumerate(header):
-        if not para.has_kept(text):
+        if not para.has_kept(text) or para.start < teaser_start:
             continue
         norm = kept_text(para, text)
+        if title_key and comparison_key(_clean_title(norm)) == title_key:
+            continue
         name = B.person_name(norm) if len(norm.split()) <= 6 and is_title_like(norm) else None
         if name is None:
             continue
@@ -1027,7 +1053,8 @@ def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_p
         prev_kept = next((q for q in reversed(header[:k]) if q.has_kept(text)), None)
         beside_date = any(id(q) in date_paras for q in neighbours) or (next_kept is not None and id(next_kept) in date_paras)
         beside_role = next_kept is not None and next_kept.has_kept(text) and _is_role_line(kept_text(next_kept, text))
-        under_title = prev_kept is not None and title_key and comparison_key(kept_text(prev_kept, text)) == title_key
+        under_title = under_title and prev_kept is not None and bool(title_key) \
+            and comparison_key(_clean_title(kept_text(prev_kept, text))) == title_key
         honorific = norm.split()[0].lower().rstrip(".") in B.lexicon()["honorifics"]
         if beside_date or beside_role or under_title or honorific:
             para.remove_all("byline")
@@ -1086,7 +1113,9 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             outlets.append((parent, "masthead"))
     for i, n in enumerate(norms[:first_prose]):
         reasons = paras[i].reasons()
-        if not n or B.title_and_site(n) or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
+        split = B.title_and_site(n) if n else None
+        if not n or (split and comparison_key(split[0]) in keys - {comparison_key(n)}) \
+                or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
                 or (reasons and furniture_reason(n) and not n.isupper()):
             continue
         masthead = B.outlet_from_masthead(n)
