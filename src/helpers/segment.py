@@ -161,7 +161,8 @@ _CREDIT_RX = re.compile(
     r"|\((?:[^()]*\b(?i:photo|picture|credit|courtesy)\b[^()]*"
     r"|[A-Z][\w'\u2019.-]+(?:\s+[A-Z][\w'\u2019.-]+){1,3}(?:\s+for\s+[^()]{2,40})?)\))"
 )
-_GLUE_RX = re.compile(r"(?<=[a-z.)\]])(?=[A-Z][a-z])")
+_SHORT_WORD_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]\b)")
+_GLUED_AFTER_BRACKET = re.compile(r"(?<=[)\]])(?=[A-Z][a-z])")
 _SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.])\s*(?:\((?P<note>[^)]{0,80})\))?\s*:\s*(?P<rest>.*)$", re.S)
 _NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
 _WORD_RX = re.compile(r"\S+")
@@ -243,6 +244,7 @@ class Para:
     end: int
     pieces: list[Piece] = field(default_factory=list)
     region: int = 0
+    page_furniture: bool = False  # a page number or running header of printed or PDF text
 
     def kept(self) -> list[Piece]:
         return [p for p in self.pieces if p.fate == "kept"]
@@ -280,8 +282,9 @@ class Para:
 
 
 def kept_text(para: Para, text: str) -> str:
-    """The paragraph's kept pieces, normalised (no glue repair)."""
-    return normalise_text(" ".join(text[p.start:p.end] for p in para.kept()))
+    """The paragraph's kept pieces, normalised (no glue repair). Pieces are joined by a line
+    break, so a word hyphenated across a removed page header is rejoined like any other."""
+    return normalise_text("\n".join(text[p.start:p.end] for p in para.kept()))
 
 
 def _ends_sentence(line: str) -> bool:
@@ -303,10 +306,59 @@ def wrap_width(lines: list[str]) -> int | None:
     return width if width <= 100 else None
 
 
+_PAGE_NUMBER_RX = re.compile(r"^\s*(?:[-\u2013]\s*)?(?:(?i:page)\s+)?\d{1,4}(?:\s+(?i:of)\s+\d{1,4})?(?:\s*[-\u2013])?\s*$")
+
+
+def page_furniture_lines(lines: list[str]) -> set[int]:
+    """Lines of printed or PDF text that belong to the page, not the text: page numbers
+    ("Page 3 of 12", "- 4 -") and running headers (a short line with a number that recurs on
+    the page, its numbers aside: "NICS Working Paper 11/2005 -- Armed Exiles ...   3")."""
+    found = {i for i, line in enumerate(lines) if line.strip() and _PAGE_NUMBER_RX.match(line)}
+    if not found:
+        return found
+    masked: dict[str, list[int]] = {}
+    for i, line in enumerate(lines):
+        core = " ".join(line.split())
+        if core and re.search(r"\d", core) and len(core.split()) <= 15:
+            masked.setdefault(re.sub(r"\d+", "#", core), []).append(i)
+    for indices in masked.values():
+        if len(indices) >= 2:
+            found.update(indices)
+    return found
+
+
+def _merge_across_page_breaks(paras: list[Para], text: str) -> list[Para]:
+    """A paragraph cut by a page break ("... In May" | page number, running header | "2005
+    Human Rights Watch ...") is one paragraph again; the page furniture inside it is removed."""
+    out: list[Para] = []
+    i = 0
+    while i < len(paras):
+        para = paras[i]
+        j = i + 1
+        while j < len(paras) and paras[j].page_furniture:
+            j += 1
+        last = text[para.start:para.end].rstrip()
+        if (not para.page_furniture and j > i + 1 and j < len(paras) and not paras[j].page_furniture
+                and last and not _ends_sentence(last)
+                and (text[paras[j].start].islower() or last.endswith("-"))):
+            merged = Para(para.start, paras[j].end)
+            merged.pieces = [Piece(para.start, para.end)]
+            for q in paras[i + 1:j]:
+                merged.pieces.append(Piece(q.start, q.end, "removed", "running_header"))
+            merged.pieces.append(Piece(paras[j].start, paras[j].end))
+            out.append(merged)
+            i = j + 1
+            continue
+        out.append(para)
+        i += 1
+    return out
+
+
 def split_paragraphs(text: str) -> list[Para]:
     """Paragraphs of a page (rule 1 of the module docstring)."""
     raw_lines = text.splitlines(keepends=True)
     width = wrap_width(raw_lines)
+    page_lines = page_furniture_lines(raw_lines)
     paras: list[Para] = []
     current: Para | None = None
     previous_line = ""
@@ -319,7 +371,7 @@ def split_paragraphs(text: str) -> list[Para]:
             first_line_end = offset + len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029").rstrip())
             break
         offset += len(line)
-    for line in raw_lines:
+    for line_no, line in enumerate(raw_lines):
         start_of_line = pos
         pos += len(line)
         body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -329,6 +381,11 @@ def split_paragraphs(text: str) -> list[Para]:
             continue
         s = start_of_line + (len(body) - len(body.lstrip()))
         e = start_of_line + len(body.rstrip())
+        if line_no in page_lines:  # a page number or running header is a paragraph of its own
+            paras.append(Para(s, e, page_furniture=True))
+            current = None
+            previous_line = ""
+            continue
         alone_first_line = current is not None and current is paras[0] and current.end == first_line_end
         continues = current is not None and not alone_first_line and (
             (not _ends_sentence(previous_line) and stripped[0].islower())
@@ -345,6 +402,10 @@ def split_paragraphs(text: str) -> list[Para]:
         previous_line = body.rstrip()
     for p in paras:
         p.pieces = [Piece(p.start, p.end)]
+    paras = _merge_across_page_breaks(paras, text)
+    for p in paras:
+        if p.page_furniture:
+            p.remove_all("running_header")
     return paras
 
 
@@ -532,8 +593,12 @@ def _carve_caption_after(para: Para, text: str, start: int) -> None:
         return
     credit = _CREDIT_RX.search(seg[:600])
     if credit:
-        glue = _GLUE_RX.search(seg, credit.start())
-        end = begin + (glue.start() if glue else len(seg.rstrip()))
+        # the text resumes at the first glued word after the credit (also "GLMOn the ...")
+        glued = [c for c in glue_boundaries(seg) if c > credit.start()]
+        glued += [m.start() for m in _SHORT_WORD_AFTER_CAPS.finditer(seg, credit.start(), credit.end() + 80)]
+        glued += [m.start() for m in _GLUED_AFTER_BRACKET.finditer(seg, credit.start(), credit.end() + 80)]
+        glue = min(glued) if glued else None
+        end = begin + (glue if glue is not None else len(seg.rstrip()))
         if glue is None and len(seg.split()) > 60:
             return
         para.carve(begin, end, "caption")
@@ -1119,7 +1184,7 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
                 or (reasons and furniture_reason(n) and not n.isupper()):
             continue
         masthead = B.outlet_from_masthead(n)
-        if masthead and not is_nav(n):
+        if masthead and not (len(masthead.split()) == 1 and masthead.lower() in B.lexicon()["organisation_words"]):
             outlets.append((masthead, "masthead"))
         break
     for n in reversed(norms):
