@@ -96,6 +96,13 @@ def _other_credit_rx() -> re.Pattern:
 
 # --- names ---------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # the word list only, no model
+
+    return frozenset(STOP_WORDS)
+
+
 def _strip_honorifics(tokens: list[str]) -> list[str]:
     honorifics = lexicon()["honorifics"]
     while tokens and tokens[0].lower().rstrip(".") in honorifics:
@@ -118,6 +125,8 @@ def is_person_name(text: str) -> bool:
             return False
         if t.lower() in _PARTICLES:
             continue
+        if t.islower() and t in _stop_words():  # "by the way", "by now they ..."
+            return False
         if not (_NAME_WORD.match(t) or _INITIAL.match(t)) or not t[0].isupper():
             if not (t.islower() and all(w.islower() for w in words)):  # "kourosh nadimi"
                 return False

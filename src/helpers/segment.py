@@ -859,14 +859,17 @@ def _mark_article_end(paras: list[Para], text: str) -> list[Para]:
     """After an end mark that follows some text, the rest is 'after_article_end'; returns the
     paragraphs that followed an "About the author" heading (read for a bio first)."""
     end_patterns = furniture_lexicon()["end_patterns"]
-    ended, seen_text, after_about = False, False, False
+    # "Link to the source" ends an article after any text; the other marks (and a list of
+    # other stories) only after prose, so that a menu's "About" or "Related" heading at the
+    # top of a page ends nothing
+    ended, seen_text, seen_prose, after_about = False, False, False, False
     about: list[Para] = []
     for para in paras:
         norm = kept_text(para, text) if para.has_kept(text) else ""
         if any(p.reason == "source_link" for p in para.pieces):
             ended = ended or seen_text
             continue
-        if seen_text and "sidebar_heading" in para.reasons():  # a list of other stories after the text
+        if seen_prose and "sidebar_heading" in para.reasons():  # a list of other stories after the text
             ended = True
             continue
         if ended:
@@ -875,12 +878,13 @@ def _mark_article_end(paras: list[Para], text: str) -> list[Para]:
                     about.append(para)
                 para.remove_all("after_article_end")
             continue
-        if seen_text and norm and len(norm.split()) <= 12 and any(rx.fullmatch(norm) for rx in end_patterns):
+        if seen_prose and norm and len(norm.split()) <= 12 and any(rx.fullmatch(norm) for rx in end_patterns):
             para.remove_all("end_marker")
             ended = True
             after_about = norm.lower().startswith("about")
             continue
-        seen_text = seen_text or (bool(norm) and is_prose(norm))
+        seen_text = seen_text or bool(norm)
+        seen_prose = seen_prose or (bool(norm) and is_prose(norm))
     return about
 
 
