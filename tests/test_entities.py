@@ -44,7 +44,7 @@ def make_articles(texts: dict[str, str], authors: dict[str, str | None] | None =
         rows.append({
             "article_id": article_id, "source_file": f"{article_id}.txt",
             "source_sha256": hashlib.sha256(text.encode()).hexdigest(), "part": 0, "title": None,
-            "author": (authors or {}).get(article_id), "author_source": None, "outlet": None,
+            "author": (authors or {}).get(article_id), "author_stated": None, "author_source": None, "outlet": None,
             "outlet_source": None, "published": None, "published_source": None,
             "text": text, "n_words": len(text.split()),
         })

@@ -196,7 +196,7 @@ def _articles() -> pd.DataFrame:
     for part, (author, text) in enumerate(texts):
         rows.append(
             {"article_id": f"{part:012d}", "source_file": "x.txt", "source_sha256": "0" * 64, "part": part,
-             "title": None, "author": author, "author_source": None, "outlet": None, "outlet_source": None,
+             "title": None, "author": author, "author_stated": None, "author_source": None, "outlet": None, "outlet_source": None,
              "published": None, "published_source": None, "text": text, "n_words": len(text.split())}
         )
     return pd.DataFrame(rows)

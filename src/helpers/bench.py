@@ -90,7 +90,7 @@ def synthetic_articles(n_articles: int, seed: int = DEFAULT_SEED, raw_dir: Path 
         text = "\n\n".join(paragraphs)
         rows.append({
             "article_id": f"syn{i:07d}", "source_file": f"synthetic/{i:07d}.txt", "source_sha256": f"{i:064x}",
-            "part": 0, "title": None, "author": None, "author_source": None, "outlet": None, "outlet_source": None,
+            "part": 0, "title": None, "author": None, "author_stated": None, "author_source": None, "outlet": None, "outlet_source": None,
             "published": None, "published_source": None, "text": text, "n_words": len(text.split()),
         })
     return conform(pd.DataFrame(rows), ARTICLES)

@@ -122,6 +122,7 @@ def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_si
 
         articles = synthetic_articles(n_articles, seed, sentences_per_article=SCALE_SENTENCES_PER_ARTICLE)
         articles["author"] = [f"Writer {i % SYNTHETIC_WRITERS:02d}" for i in range(len(articles))]
+        articles["author_stated"] = articles["author"]
         articles["author_source"] = "byline"
         paths.processed_dir.mkdir(parents=True, exist_ok=True)
         write_parquet(articles, paths.articles, schema.ARTICLES)

@@ -86,6 +86,10 @@ class Paths:
         return self.processed_dir / "articles.parquet"
 
     @property
+    def cleaning_findings(self) -> Path:
+        return self.processed_dir / "cleaning_findings.csv"
+
+    @property
     def removed_blocks(self) -> Path:
         return self.processed_dir / "removed_blocks.parquet"
 

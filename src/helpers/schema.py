@@ -62,11 +62,18 @@ def _c(name: str, dtype: str, description: str, nullable: bool = False) -> Colum
 
 
 PROVENANCE = (
-    "where the value came from: 'byline' (the article's own byline, e.g. 'By X – Outlet – "
-    "May 11, 2008' or 'by X Posted on July 14, 2021'), 'teaser_byline' (an aggregator's "
-    "teaser line 'X, Outlet, Month DD YYYY:'), 'bio' (an author bio 'X is a senior fellow "
-    "at ...'; author only), 'override' (data/raw/metadata_overrides.csv), or null when the "
-    "value is null"
+    "where the value came from: 'byline' (the article's own byline: 'By X', 'By X – Outlet – "
+    "May 11, 2008', 'Posted on DATE by X', 'X | Outlet | DATE', a bare name above the text), "
+    "'teaser_byline' (an aggregator's teaser 'X, Outlet, Month DD YYYY:'), 'html_meta' (the "
+    "HTML page's own metadata: author and date tags, site name, title tag), 'speech_title' "
+    "(a transcript's 'Remarks by X at ...'; author), 'signature' (a letter's 'Name, Town'; "
+    "author), 'bio' (a closing bio 'X is a senior fellow at ...'; author), 'date_line' (a line "
+    "above the article that is its date), 'page_header' (a date above every article of the "
+    "page), 'dateline' (a wire or press-release dateline 'PLACE (Outlet) -' / 'PLACE, DATE --'), "
+    "'printed_from' (a print view's 'Printed from X'), 'title_line' (a browser-title line "
+    "'Headline | Site'), 'masthead' (the page's masthead or a blog's 'A blog of X' line), "
+    "'copyright' (the page's copyright line), 'override' (data/raw/metadata_overrides.csv), or "
+    "null when the value is null"
 )
 
 ARTICLES = Table(
@@ -77,7 +84,10 @@ ARTICLES = Table(
         _c("source_sha256", "string", "sha256 of the raw file's bytes"),
         _c("part", "int64", "index of the article within its page, from 0"),
         _c("title", "string", "headline, when the page gives one", nullable=True),
-        _c("author", "string", "writer of the article, null when the page does not say", nullable=True),
+        _c("author", "string", "writer of the article, one spelling per writer (case, 'By', titles and "
+           "roles normalised), null when the page does not say", nullable=True),
+        _c("author_stated", "string", "the author as the page stated it ('BY GARETH PRYCE, Political "
+           "Correspondent', 'Posted on ... by kourosh nadimi'), null when author is null", nullable=True),
         _c("author_source", "string", PROVENANCE, nullable=True),
         _c("outlet", "string", "publication the article first appeared in, null when unknown", nullable=True),
         _c("outlet_source", "string", PROVENANCE, nullable=True),
@@ -102,9 +112,26 @@ RAW_MANIFEST = Table(
         _c("status", "string", "'ok' or 'rejected'"),
         _c("reason", "string", "why a file was rejected (or a note on an accepted one)", nullable=True),
         _c("n_articles", "int64", "articles found in the page"),
+        _c("n_words", "int64", "words in the page's decoded text (for HTML, the extracted text); 0 when rejected"),
+        _c("kept_share", "float64", "share of the page's words kept in its articles' text; null when rejected "
+           "(a page below clean.MIN_KEPT_SHARE is flagged in reason and in cleaning_findings)", nullable=True),
     ),
     key=("source_file",),
     sort=("source_file",),
+)
+
+CLEANING_FINDINGS = Table(
+    "cleaning_findings",
+    (
+        _c("source_file", "string", "file name of the raw page"),
+        _c("article_id", "string", "article the finding is about (null for a finding about the whole page)", nullable=True),
+        _c("finding", "string", "'no_article' (an accepted page gave no article), 'low_kept_share' (little of the "
+           "page's text was kept), 'short_article' (an article of fewer than clean.MIN_ARTICLE_WORDS words), "
+           "'no_title' (no headline found)"),
+        _c("detail", "string", "what was found, in words"),
+    ),
+    key=("source_file", "finding", "article_id"),
+    sort=("source_file", "finding", "article_id"),
 )
 
 REMOVED_BLOCKS = Table(
@@ -189,7 +216,7 @@ ENTITY_COUNTS = Table(
     sort=("article_id", "canonical_id"),
 )
 
-TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS)}
+TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, CLEANING_FINDINGS, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS)}
 
 # --- 03-framing outputs (helpers.framing) ---------------------------------------------------------
 
