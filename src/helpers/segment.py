@@ -617,11 +617,14 @@ def _caption_span(text: str, start: int, limit: int, resume_words: set[str]) -> 
 
 
 def _is_caption(norm: str) -> bool:
-    """A short photo caption standing alone: ends with a credit ("... Photo: X", "(X)", "X/Y")."""
+    """A short photo caption standing alone: ends with a credit ("... Photo: X", "(Arjan Leka)",
+    "(Harbour Courier photo by X)", "Meridian Wire/Johan Peeters")."""
     if len(norm.split()) > 40:
         return False
-    return bool(re.search(r"(?:\b(?:Photo(?:graph)?s?|Picture|Credit|Image)\s*:\s*[^.]{2,80}|\([A-Z][^()]{2,60}\)|"
-                          r"\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*/[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)\s*$", norm))
+    return bool(re.search(
+        r"(?:\b(?:Photo(?:graph)?s?|Picture|Credit|Image)\s*:\s*[^.]{2,80}"
+        r"|\((?:[^()]*\b(?i:photo|picture|credit|courtesy)\b[^()]*|[A-Z][\w'\u2019.-]+(?:\s+[A-Z][\w'\u2019.-]+){1,3}(?:\s+for\s+[^()]{2,40})?)\)"
+        r"|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*/[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)\s*$", norm))
 
 
 # --- articles ----------------------------------------------------------------
