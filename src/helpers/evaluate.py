@@ -117,12 +117,18 @@ ARTICLE_KEYS = {"title", "author", "outlet", "published", "paragraphs"}
 
 
 def load_gold(path: Path) -> list[dict]:
-    """The gold pages, checked: a clear error names the entry and the key at fault."""
+    """The gold pages of a JSON file, checked: a clear error names the entry and the key at fault."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GoldError(f"{path}: cannot read gold file: {exc}") from None
+    return load_gold_data(data, str(path))
+
+
+def load_gold_data(data, path: str = "gold") -> list[dict]:
+    """Gold pages already read (a list of dicts), checked as ``load_gold`` checks a file."""
+    data = json.loads(json.dumps(data))  # a copy: defaults are filled in below
     if not isinstance(data, list):
         raise GoldError(f"{path}: expected a JSON list of pages, found {type(data).__name__}")
     seen = set()
