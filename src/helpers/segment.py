@@ -1156,7 +1156,9 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             ctx.meta_author, ctx.meta_author_stated = name, str(meta["author"])
     if meta.get("date"):
         ctx.meta_date = parse_date(str(meta["date"]))
-    norms = [normalise_text(text[p.start:p.end]) for p in paras]
+    # page-level lines are short: only a paragraph's first 300 characters are read for them
+    # (a hostile 1 MB paragraph costs no more than a short one)
+    norms = [normalise_text(text[p.start:min(p.end, p.start + 300)]) for p in paras]
     first_prose = next((i for i, n in enumerate(norms) if paras[i].has_kept(text) and is_prose(n)), len(paras))
     outlets: list[tuple[str, str]] = []
     site = meta.get("sitename")
@@ -1195,7 +1197,7 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             outlets.append((masthead, "masthead"))
         break
     for n in reversed(norms):
-        holder = B.outlet_from_copyright(n)
+        holder = B.outlet_from_copyright(n) if len(n.split()) <= MAX_FURNITURE_WORDS else None
         if holder:
             outlets.append((holder, "copyright"))
             break
