@@ -53,6 +53,7 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 _CALENDAR_WORDS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
                    "wednesday", "thursday", "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "jun",
                    "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+_CONNECTORS = {"the", "a", "an", "of", "and", "for", "in", "on", "at", "to", "with", "by", "from", "after", "before"}
 _PARTICLES = {"al", "al-", "bin", "ibn", "de", "da", "del", "della", "van", "von", "der", "den", "el", "le", "la", "du", "di", "dos", "das", "ter", "ten"}
 
 
@@ -125,8 +126,9 @@ def is_person_name(text: str) -> bool:
             return False
         if t.lower() in _PARTICLES:
             continue
-        if t.islower() and t in _stop_words():  # "by the way", "by now they ..."
-            return False
+        low = t.lower()
+        if (t.islower() or t.isupper() or low in _CONNECTORS) and low in _stop_words():
+            return False  # "by the way", "THE RECRUIT", "Republic of Velmora"
         if not (_NAME_WORD.match(t) or _INITIAL.match(t)) or not t[0].isupper():
             if not (t.islower() and all(w.islower() for w in words)):  # "kourosh nadimi"
                 return False
@@ -276,8 +278,12 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
         outlet, published = _parse_rest(tail, dayfirst)
         stated = text if name else None
         return Byline(name, stated, outlet, published, "byline")
-    # "NAME | Outlet | DATE" or "Outlet | DATE"
+    # "NAME | Outlet | DATE" or "Outlet | DATE", and "Opinion | NAME"
     parts = [p.strip() for p in re.split(r"\s+[|\u00b7\u2022]\s+|\s+[\u2013\u2014]\s+", text) if p.strip()]
+    if len(parts) == 2 and parts[0].lower() in lexicon()["section_labels"]:
+        name = person_name(parts[1])
+        if name:
+            return Byline(name, text, None, None, "bar")
     if len(parts) >= 2 and any(find_dates(p, dayfirst) for p in parts):
         name = person_name(parts[0]) if not find_dates(parts[0], dayfirst) else None
         others = parts[1:] if name else parts
@@ -286,6 +292,21 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
         if name or outlet:
             return Byline(name, parts[0] if name else None, outlet, published, "bar")
     return None
+
+
+_SOURCE_LINE_RX = re.compile(
+    r"^(?i:(?:first\s+)?(?:published|appeared|printed)\s+in|from|source|via|reprinted from)\s+"
+    r"(?:(?i:today's|yesterday's|this week's|this month's|the latest issue of)\s+)?"
+    r"(?P<outlet>[A-Z][^,:(]{2,60}?)(?:,\s*(?i:p\.|page|pp\.)\s*\d+)?\s*(?:\([^)]{1,40}\))?\s*:?$")
+
+
+def source_line(text: str) -> str | None:
+    """The publication a repost names above the article ("From today's Rhine Valley Gazette,
+    p. 9 (Opinion):", "First published in The X")."""
+    m = _SOURCE_LINE_RX.match(normalise_text(text))
+    if not m or len(text.split()) > 14:
+        return None
+    return outlet_from_masthead(m.group("outlet"))
 
 
 def credit_name(text: str) -> str | None:

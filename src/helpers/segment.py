@@ -122,7 +122,9 @@ MIN_CONTAINED_WORDS = 10
 MIN_PROSE_WORDS = 12  # a paragraph of the writer's text: at least this many words and a sentence
 LONG_PROSE_WORDS = 30  # ... or at least this many words in lower-case prose
 MAX_DATE_LINE_WORDS = 8  # words besides the date in a date line ("12 March 2019 · 7 min read")
-WRAP_JOIN_SHARE = 0.6  # a wrapped line this close to the wrap width continues on the next line
+WRAP_JOIN_SHARE = 0.6
+MIN_PREAMBLE_ARTICLE_WORDS = 80
+MAX_HEADER_LINE_WORDS = 8  # a punctuated line this short above the text is a tagline, not text  # less text than this above a page's second article is a preamble  # a wrapped line this close to the wrap width continues on the next line
 
 # --- dates and names (the aggregator teaser keeps its own pattern) --------------------------------
 
@@ -153,7 +155,8 @@ _URL_RX = re.compile(r"(?:https?://|www\.)[^\s<>\"\u201d]+[^\s<>\"\u201d.,;:!?)\
 # starts only where a word starts: trying every position inside a long run of
 # word characters would make a 1 MB token quadratic
 _IMAGE_RX = re.compile(r"(?<![\w-])[\w-]+\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[gG][iI][fF]|[wW][eE][bB][pP]|[sS][vV][gG]|[bB][mM][pP])(?![a-z])")
-_FOOTNOTE_RX = re.compile(r"(?<=[^\s\[])(?:\[\d{1,3}\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+)")
+_FOOTNOTE_RX = re.compile(r"(?<=[^\s\[])(?:\[\d{1,3}\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+)|\[\d{1,3}\](?=[^\W\d_])")
+_EMAIL_RX = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?<![.])")
 # a photo credit: "Photo: X", or in brackets a name ("(Arjan Leka)", "(Claire Dumont for the
 # Observer)") or a credit phrase ("(Harbour Courier photo by Dale Whitaker)"); not "(MEK)"
 _CREDIT_RX = re.compile(
@@ -560,6 +563,9 @@ def carve_inline_artefacts(para: Para, text: str, after_image: bool = False) -> 
     for piece in list(para.kept()):
         for m in _URL_RX.finditer(text, piece.start, piece.end):
             para.carve(m.start(), m.end(), "url")
+    for piece in list(para.kept()):
+        for m in _EMAIL_RX.finditer(text, piece.start, piece.end):
+            para.carve(m.start(), m.end(), "url")
     if after_image or re.match(r"\s*(?:Photo(?:graph)?|Picture|Image|Caption|Photo caption|FILE PHOTO)\s*:",
                                 text[para.start:para.end], re.I):
         _carve_caption_after(para, text, para.start)
@@ -668,7 +674,7 @@ class ArticleDraft:
                 (teaser.get("published"), "teaser_byline"),
                 (self.date_line, "date_line"),
                 (ctx.meta_date, "html_meta"),
-                (ctx.page_date, "page_header"),
+                (self.header_date(), "page_header"),
                 (ctx.dateline_date if self.region == 0 else None, "dateline"),
             ],
         }
@@ -689,6 +695,15 @@ class ArticleDraft:
         return out
 
 
+    def header_date(self) -> str | None:
+        """The nearest dated header line above this article (a digest's issue date, a forwarded
+        mail's date), else the page's header date."""
+        ctx = self.page or PageContext()
+        start = self.paras[0].start if self.paras else 0
+        before = [d for offset, d in ctx.header_dates if offset < start]
+        return before[-1] if before else ctx.page_date
+
+
 def _same_as_title(value: str | None, title: str | None) -> bool:
     return bool(value and title) and comparison_key(value) == comparison_key(title)
 
@@ -706,6 +721,8 @@ class PageContext:
     meta_author_stated: str | None = None
     meta_date: str | None = None
     dayfirst: bool = False
+    title_keys: set[str] = field(default_factory=set)  # headlines the page names as its title
+    header_dates: list[tuple[int, str]] = field(default_factory=list)  # (offset, date) of dated header lines
 
 
 @dataclass
@@ -821,12 +838,17 @@ def _clean_title(title: str, ctx: "PageContext | None" = None) -> str:
     return title
 
 
-def _is_headline(norm: str, raw: str | None = None) -> bool:
-    """Could be a headline: a short line without final punctuation (or a question), in words;
-    not a navigation bar or breadcrumb, a section label, a byline, a date or a job line."""
+def _is_headline(norm: str, raw: str | None = None, before_byline: bool = False) -> bool:
+    """Could be a headline: a short line without final punctuation (or a question, or, right
+    above a byline, a line of two short sentences), in words; not a navigation bar or
+    breadcrumb, a section label, a byline, a credit, a date or a job line."""
     words = norm.split()
     if not 2 <= len(words) <= MAX_TITLE_WORDS or is_nav(raw or norm) or is_nav(norm):
         return False
+    if B._other_credit_rx().match(norm):
+        return False
+    if before_byline and len(words) <= 20 and norm.rstrip(_CLOSERS)[-1:] in ".!?" and not is_prose(norm):
+        return True
     if re.search(r"\s[\u203a\u00bb>]\s|\s\|\s.*\s\|\s", norm) or _is_role_line(norm):
         return False
     if not (is_title_like(norm) or (norm.rstrip(_CLOSERS).endswith("?") and len(words) <= 20)):
@@ -952,6 +974,12 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
         score = 1 if len(norm.split()) >= 4 else 0
         if ";" in norm:  # a subheading that runs two clauses together
             score -= 2
+        if len(norm.split()) > 15:  # a standfirst rather than a headline
+            score -= 1
+        if re.search(r"\b(?i:no)\.?\s*\d|\d+/\d{2,4}\b", norm):  # "Press statement No. 147/2018"
+            score -= 3
+        if comparison_key(norm) in ctx.title_keys:  # the page's own title: "Headline | Site"
+            score += 5
         masthead = B.outlet_from_masthead(norm)
         if masthead and comparison_key(masthead) in masthead_keys:
             score -= 4
@@ -973,6 +1001,19 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
         if best_score is None or score >= best_score:  # ties: the line nearest the text
             best, best_score = pos, score
     return best
+
+
+def _carve_author_note(draft: ArticleDraft, para: Para, text: str) -> bool:
+    """A closing paragraph that starts with the byline's author ("Graham Ettinger worked on
+    refugee resettlement ...") is a note about the writer, whatever its verb."""
+    author = draft.byline.author if draft.byline else None
+    if not author:
+        return False
+    norm = kept_text(para, text)
+    if len(norm.split()) > 60 or not norm.lower().startswith(author.lower() + " "):
+        return False
+    para.remove_all("author_bio")
+    return True
 
 
 def _carve_bio(draft: ArticleDraft, para: Para, text: str) -> bool:
@@ -1041,8 +1082,12 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         _bare_name_byline(draft, kept[:first_prose], text, date_paras, under_title=False)
         byline_paras = {id(p) for p in kept if "byline" in p.reasons()}
     # the headline
+    def before_byline(k: int) -> bool:
+        nxt = next((q for q in kept[k + 1:] if q.has_kept(text) or id(q) in byline_paras | date_paras), None)
+        return nxt is not None and id(nxt) in byline_paras | date_paras
+
     candidates = [(k, _clean_title(kept_text(p, text), ctx)) for k, p in enumerate(kept[:first_prose])
-                  if p.has_kept(text) and _is_headline(kept_text(p, text), text[p.start:p.end])]
+                  if p.has_kept(text) and _is_headline(kept_text(p, text), text[p.start:p.end], before_byline(k))]
     if draft.teaser and draft.teaser.get("title"):
         draft.title = draft.teaser["title"]
     elif ctx.meta_title:
@@ -1085,7 +1130,8 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
     # skipped), or after an "About the author" heading
     tail = [p for p in reversed(paras) if p.has_kept(text)][:3]
     for para in tail:
-        if _carve_bio(draft, para, text) or not is_title_like(kept_text(para, text)):
+        if _carve_bio(draft, para, text) or _carve_author_note(draft, para, text) \
+                or not is_title_like(kept_text(para, text)):
             break
     if draft.bio_author is None:
         for para in about:
@@ -1097,6 +1143,12 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         if name:
             last.remove_all("byline")
             draft.signature = name
+    # short lines above the text that are neither headline, byline nor date ("Your city. Your news.")
+    for para in kept[:first_prose]:
+        if para.has_kept(text):
+            norm = kept_text(para, text)
+            if len(norm.split()) <= MAX_HEADER_LINE_WORDS and not is_title_like(norm) and not is_prose(norm):
+                para.remove_all("header_line")
     # short unpunctuated lines inside the article
     for para in paras:
         if para.has_kept(text) and is_title_like(kept_text(para, text)):
@@ -1176,6 +1228,11 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
         split = B.title_and_site(n)
         if split and comparison_key(split[0]) in keys - {comparison_key(n)} and B.outlet_from_masthead(split[1]):
             outlets.append((B.outlet_from_masthead(split[1]), "title_line"))
+            ctx.title_keys.add(comparison_key(split[0]))
+    for n in norms:
+        source = B.source_line(n) if len(n.split()) <= 14 else None
+        if source:
+            outlets.append((source, "masthead"))
     for i in range(first_prose, min(first_prose + 3, len(paras))):
         wire = B.wire_dateline(norms[i])
         if wire and wire[1]:
@@ -1201,16 +1258,23 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
         if holder:
             outlets.append((holder, "copyright"))
             break
+    masthead = next((i for i, (_, src) in enumerate(outlets) if src == "masthead"), None)
+    holder = next((o for o, src in outlets if src == "copyright"), None)
+    if masthead is not None and holder and len(holder) > len(outlets[masthead][0]) \
+            and comparison_key(outlets[masthead][0]) in comparison_key(holder):
+        outlets[masthead] = (holder, "copyright")  # "Republic of Velmora" < "Ministry of ... of the Republic of Velmora"
     ctx.outlets = [(_title_case_caps(o), s) for o, s in outlets]
-    # the page's header date: the first publication date above any article text
-    for i, n in enumerate(norms[:first_prose]):
+    # dated lines that are not prose: the page's header date is the first above any article
+    # text; an article without its own date takes the nearest one above it
+    for i, n in enumerate(norms):
         low = n.lower()
-        if any(low.startswith(w) for w in B.lexicon()["not_publication_dates"]):
+        if is_prose(n) or len(n.split()) > MAX_TITLE_WORDS or any(low.startswith(w) for w in B.lexicon()["not_publication_dates"]):
             continue
         found = B.publication_dates(n, ctx.dayfirst)
         if found:
-            ctx.page_date = found[0]
-            break
+            ctx.header_dates.append((paras[i].start, found[0]))
+            if i < first_prose and ctx.page_date is None:
+                ctx.page_date = found[0]
     if first_prose < len(norms):
         m = _DATELINE_RX.match(norms[first_prose])
         if m:
@@ -1261,6 +1325,15 @@ def draft_page(page: Page, index: int) -> PageDraft:
         draft = ArticleDraft(region, paras[s:e], teaser=teaser_by_region.get(region), page=ctx)
         _process_article(draft, text)
         articles.append(draft)
+    # a few lines above the first of several articles (a forwarder's note, an editor's
+    # introduction) are not an article of their own
+    if len(articles) > 1 and not teasers:
+        first = articles[0]
+        words = sum(len(kept_text(p, text).split()) for p in first.paras if p.has_kept(text))
+        if words < MIN_PREAMBLE_ARTICLE_WORDS:
+            for p in first.paras:
+                if p.has_kept(text):
+                    p.remove_all("preamble")
     return PageDraft(page, index, paras, articles)
 
 
