@@ -383,7 +383,7 @@ def outlet_from_copyright(text: str) -> str | None:
     name = re.split(r"(?i)\.\s|\s+(?:all rights|registered)|\s[\u2014\u2013-]\s", name)[0].strip(" .,")
     name = _strip_suffixes(name, lexicon()["legal_suffixes"])
     words = name.split()
-    if not 1 <= len(words) <= 6 or not words[0][:1].isupper() or re.search(r"\d", name):
+    if not 1 <= len(words) <= 10 or not words[0][:1].isupper() or re.search(r"\d", name):
         return None
     return name
 

@@ -20,6 +20,10 @@ Rules (a rejected file is reported and the run goes on):
   tables then refer to that extracted text, not to the HTML.
 * Mojibake (UTF-8 that was read as cp1252 and saved again: "Itâ€™s") is repaired
   with ftfy, and the manifest note says so.
+* An RSS or Atom feed saved as a page (``.txt`` or ``.html`` starting with ``<rss``,
+  ``<feed`` or ``<rdf:RDF``) is read with feedparser and turned into text: the channel's
+  title, then per entry its headline, "By <author>", its date and its paragraphs, then the
+  channel's copyright; offsets refer to that text.
 * A ``.txt``/``.html`` page that is mostly UTF-8 but holds some bytes that are
   not (a page pasted together from a UTF-8 and a cp1252 source) is read as
   UTF-8 with each stray byte read as cp1252 (latin-1 for the five bytes cp1252
@@ -204,8 +208,9 @@ def extract_html_text(html: str) -> str:
 
 def html_metadata(html: str) -> dict:
     """What an HTML page's markup says of its article: title, author, date, site name
-    (trafilatura's metadata extraction, which reads meta tags, JSON-LD and the headline, and
-    htmldate for the date) and the text of its <title> tag (which often names the site).
+    (trafilatura's metadata extraction, which reads meta tags, JSON-LD and the headline;
+    htmldate for the original publication date) and the text of its <title> tag (which often
+    names the site).
     Values are raw strings or None; ``helpers.segment`` judges them."""
     from trafilatura import extract_metadata
 
@@ -216,9 +221,63 @@ def html_metadata(html: str) -> dict:
         from lxml import html as lxml_html
 
         title_tag = lxml_html.fromstring(f"<p>{m.group(1)}</p>").text_content().strip() or None
+    from htmldate import find_date
+
+    # the original publication date from the page's markup only (meta tags, time elements),
+    # not a guess from its text or URL: a modified or "received" date is not wanted
+    date = find_date(html, original_date=True, extensive_search=False)
     if md is None:
-        return {"title_tag": title_tag} if title_tag else {}
-    return {"title": md.title, "author": md.author, "date": md.date, "sitename": md.sitename, "title_tag": title_tag}
+        return {k: v for k, v in (("title_tag", title_tag), ("date", date)) if v}
+    return {"title": md.title, "author": md.author, "date": date or md.date, "sitename": md.sitename, "title_tag": title_tag}
+
+
+_FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S)
+
+
+def _html_paragraphs(html: str) -> list[str]:
+    """The paragraphs of an HTML fragment (a feed entry's content), as plain text."""
+    from lxml import html as lxml_html
+
+    if not html.strip():
+        return []
+    root = lxml_html.fromstring(f"<div>{html}</div>")
+    blocks = [b.text_content() for b in root.iter("p", "li", "blockquote", "h1", "h2", "h3", "h4")]
+    blocks = [" ".join(b.split()) for b in blocks if b.strip()] or [" ".join(root.text_content().split())]
+    return [b for b in blocks if b]
+
+
+def feed_text(text: str) -> tuple[str, int] | None:
+    """(text, number of entries) of an RSS or Atom feed saved as a page, read with feedparser:
+    the channel's title, then each entry as a headline, a byline, its date and its paragraphs,
+    then the channel's copyright; None when the text is not a feed."""
+    if not _FEED_START.match(text[:2000]):
+        return None
+    import feedparser
+
+    feed = feedparser.parse(text)
+    if not feed.entries:
+        return None
+    lines: list[str] = []
+    if feed.feed.get("title"):
+        lines += [feed.feed["title"], ""]
+    for entry in feed.entries:
+        author = entry.get("author") or ""
+        # RSS writes "email (Name)"; read the name from the raw value (feedparser's split of it
+        # fails on unusual top-level domains)
+        m = re.match(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$", author.strip())
+        author = m.group("name").strip() if m else author.strip()
+        content = entry.get("content") or []
+        body = content[0].get("value", "") if content else entry.get("summary", "")
+        lines += [entry.get("title", ""), ""]
+        if author:
+            lines += [f"By {author}", ""]
+        if entry.get("published") or entry.get("updated"):
+            lines += [entry.get("published") or entry.get("updated"), ""]
+        for paragraph in _html_paragraphs(body):
+            lines += [paragraph, ""]
+    if feed.feed.get("rights"):
+        lines.append(feed.feed["rights"])
+    return "\n".join(lines).strip() + "\n", len(feed.entries)
 
 
 def fix_mojibake(text: str) -> tuple[str, bool]:
@@ -342,7 +401,11 @@ def scan_file(path: Path, settings: ScanSettings) -> FileScan:
     if repaired:
         notes.append("mojibake repaired (ftfy)")
     meta: dict = {}
-    if suffix in HTML_SUFFIXES:
+    feed = feed_text(text)
+    if feed is not None:
+        text = feed[0]
+        notes.append(f"feed: {feed[1]} entries read with feedparser; offsets refer to their text")
+    elif suffix in HTML_SUFFIXES:
         if html_depth_exceeded(text):
             return reject(f"html nested deeper than {MAX_HTML_DEPTH} levels (the HTML parser's limit; "
                           "text below it would be lost)", encoding)

@@ -124,7 +124,8 @@ LONG_PROSE_WORDS = 30  # ... or at least this many words in lower-case prose
 MAX_DATE_LINE_WORDS = 8  # words besides the date in a date line ("12 March 2019 · 7 min read")
 WRAP_JOIN_SHARE = 0.6
 MIN_PREAMBLE_ARTICLE_WORDS = 80
-MAX_HEADER_LINE_WORDS = 8  # a punctuated line this short above the text is a tagline, not text  # less text than this above a page's second article is a preamble  # a wrapped line this close to the wrap width continues on the next line
+MAX_HEADER_LINE_WORDS = 8
+MAX_STANDFIRST_WORDS = 45  # prose this short between the headline and the byline is a standfirst  # a punctuated line this short above the text is a tagline, not text  # less text than this above a page's second article is a preamble  # a wrapped line this close to the wrap width continues on the next line
 
 # --- dates and names (the aggregator teaser keeps its own pattern) --------------------------------
 
@@ -672,8 +673,8 @@ class ArticleDraft:
             "published": [
                 (own.published if own else None, "byline"),
                 (teaser.get("published"), "teaser_byline"),
+                (ctx.meta_date, "html_meta"),  # the markup's date beats a date in its text
                 (self.date_line, "date_line"),
-                (ctx.meta_date, "html_meta"),
                 (self.header_date(), "page_header"),
                 (ctx.dateline_date if self.region == 0 else None, "dateline"),
             ],
@@ -820,7 +821,9 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
                 bare_name = len(line.split()) <= 4 and B.person_name(line) is not None
                 if k == 0 or not (_is_byline_para(line, dayfirst) or bare_name):
                     continue
-                head = next((run[h][0] for h in range(k - 1, -1, -1) if _is_headline(run[h][1])), None)
+                # the article starts at the first headline-like line of the run (its masthead,
+                # kicker or headline), so that its own header is read whole
+                head = next((run[h][0] for h in range(0, k) if _is_headline(run[h][1])), None)
                 if head is not None:
                     starts.append(head)
                     break
@@ -970,26 +973,39 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
     """Position (in ``kept``) of the best headline among the lines above the text."""
     best, best_score = None, None
     masthead_keys = {comparison_key(o) for o, _ in ctx.outlets}
+    # a much longer line right under a plausible headline is its standfirst ("dek"): it gives
+    # its place above the byline to the headline
+    dek_of: dict[int, int] = {}
+    for (upper, u_norm), (lower, l_norm) in zip(candidates, candidates[1:]):
+        adjacent = not any(kept[q].has_kept(text) for q in range(upper + 1, lower))
+        n_upper, n_lower = len(u_norm.split()), len(l_norm.split())
+        plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(r"\d+/\d{2,4}\b|\b(?i:no)\.?\s*\d", u_norm)
+        if adjacent and plausible and n_lower >= 12 and n_lower >= 1.5 * n_upper:
+            dek_of[lower] = upper
     for pos, norm in candidates:
         score = 1 if len(norm.split()) >= 4 else 0
         if ";" in norm:  # a subheading that runs two clauses together
             score -= 2
-        if len(norm.split()) > 15:  # a standfirst rather than a headline
+        if len(norm.split()) > 20:  # a standfirst rather than a headline
             score -= 1
         if re.search(r"\b(?i:no)\.?\s*\d|\d+/\d{2,4}\b", norm):  # "Press statement No. 147/2018"
             score -= 3
         if comparison_key(norm) in ctx.title_keys:  # the page's own title: "Headline | Site"
             score += 5
+
         masthead = B.outlet_from_masthead(norm)
         if masthead and comparison_key(masthead) in masthead_keys:
             score -= 4
         after = next((kept[q] for q in range(pos + 1, len(kept)) if kept[q].has_kept(text)), None)
         if after is not None and B.person_name(kept_text(after, text)) and len(kept_text(after, text).split()) <= 6:
             score += 3
-        nxt = next((q for q in range(pos + 1, len(kept)) if id(kept[q]) in byline_paras | date_paras
+        below = next((d for d, u in dek_of.items() if u == pos), pos)  # the headline of a dek looks past it
+        nxt = next((q for q in range(below + 1, len(kept)) if id(kept[q]) in byline_paras | date_paras
                     or kept[q].has_kept(text)), None)
         if nxt is not None and id(kept[nxt]) in byline_paras | date_paras:
             score += 4
+        if pos in dek_of:
+            score -= 5
         prv = next((q for q in range(pos - 1, -1, -1) if id(kept[q]) in byline_paras | date_paras
                     or kept[q].has_kept(text)), None)
         if prv is not None and id(kept[prv]) in byline_paras | date_paras:
@@ -1128,7 +1144,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
     _mark_speakers(paras, text)
     # author bio and letter signature: in the last paragraphs (title-like lines after it are
     # skipped), or after an "About the author" heading
-    tail = [p for p in reversed(paras) if p.has_kept(text)][:3]
+    tail = [p for p in reversed(paras) if p.has_kept(text) and _has_words(kept_text(p, text))][:3]
     for para in tail:
         if _carve_bio(draft, para, text) or _carve_author_note(draft, para, text) \
                 or not is_title_like(kept_text(para, text)):
@@ -1143,6 +1159,13 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         if name:
             last.remove_all("byline")
             draft.signature = name
+    # prose between the headline and a byline right below it is a standfirst
+    byline_at = next((k for k, p in enumerate(kept[first_prose:first_prose + 4], start=first_prose)
+                      if "byline" in p.reasons()), None)
+    if byline_at is not None:
+        for para in kept[first_prose:byline_at]:
+            if para.has_kept(text) and len(kept_text(para, text).split()) <= MAX_STANDFIRST_WORDS:
+                para.remove_all("standfirst")
     # short lines above the text that are neither headline, byline nor date ("Your city. Your news.")
     for para in kept[:first_prose]:
         if para.has_kept(text):
