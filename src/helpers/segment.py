@@ -850,8 +850,10 @@ def _is_headline(norm: str, raw: str | None = None, before_byline: bool = False)
         return False
     if B._other_credit_rx().match(norm):
         return False
-    if before_byline and len(words) <= 20 and norm.rstrip(_CLOSERS)[-1:] in ".!?" and not is_prose(norm):
-        return True
+    sentences = sentence_spans(norm)
+    if before_byline and len(words) <= 20 and len(sentences) >= 2 and norm.rstrip(_CLOSERS)[-1:] in ".!?" \
+            and len(norm[sentences[0][0]:sentences[0][1]].split()) <= 10 and not is_prose(norm):
+        return True  # "America promised to protect Camp Ashraf. It is breaking that promise."
     if re.search(r"\s[\u203a\u00bb>]\s|\s\|\s.*\s\|\s", norm) or _is_role_line(norm):
         return False
     if not (is_title_like(norm) or (norm.rstrip(_CLOSERS).endswith("?") and len(words) <= 20)):
@@ -1167,7 +1169,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
             if para.has_kept(text) and len(kept_text(para, text).split()) <= MAX_STANDFIRST_WORDS:
                 para.remove_all("standfirst")
     # short lines above the text that are neither headline, byline nor date ("Your city. Your news.")
-    for para in kept[:first_prose]:
+    for para in kept[:first_prose] if first_prose < len(kept) else []:
         if para.has_kept(text):
             norm = kept_text(para, text)
             if len(norm.split()) <= MAX_HEADER_LINE_WORDS and not is_title_like(norm) and not is_prose(norm):
