@@ -2,7 +2,7 @@
 
 In: ``articles.parquet`` (``schema.ARTICLES``), ``sentences.parquet``
 (``schema.SENTENCES``) and ``entities.parquet`` (``schema.ENTITIES``) from
-01-clean and 02-entities; parsed Docs from ``helpers.entities.iter_docs``
+01-clean and 02-entities; parsed Docs from ``helpers.parsing.iter_docs``
 (the 02 cache, so nothing is parsed twice); the lexicons
 ``data/lexicons/labels.csv`` and ``data/lexicons/frames.yaml``.
 Out (in ``paths.processed_dir``, sorted, validated by the contracts in
@@ -402,7 +402,7 @@ def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: 
     the text ``batch_rows`` (default ``TEXT_BATCH_ROWS``) articles at a time: the corpus's
     text is never in memory whole."""
     # Imported here so that the measures above can be used (and tested) without the 02 stage.
-    from .entities import build_nlp, iter_docs
+    from .parsing import build_nlp, iter_docs
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
     expected = iter(articles["article_id"].tolist())
@@ -605,7 +605,7 @@ def validate_frames(
     codebook's). Returns the per-frame scores (per split, tuning, all), the
     disagreements, and the coded gold rows.
     """
-    from .entities import build_nlp
+    from .parsing import build_nlp
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
     detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))
