@@ -19,7 +19,7 @@ from helpers.entities import (
     target_recall,
 )
 from helpers.io import read_table
-from helpers.lexicon import load_aliases
+from helpers.lexicon import find_in_text, load_aliases
 from helpers.paths import LEXICONS_DIR, run_paths
 from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, conform
 
@@ -118,6 +118,66 @@ def test_possessives_and_curly_quotes(nlp) -> None:
 
 def test_acronym_at_sentence_end(nlp) -> None:
     assert linked(nlp, "He spoke in favour of the MeK. Others did not.") == [("MeK", "MEK", "acronym_mek")]
+
+
+# Names glued to punctuation: spaCy's own rules keep each of these in one token with its
+# neighbour ("NCRI)-a", "U.S.-MEK", "M.E.K.-linked", "-MEK"), which no ruler pattern can match.
+GLUED = [
+    ("The National Council of Resistance of Iran (NCRI)-a coalition-met.",
+     [("National Council of Resistance of Iran", "own_name"), ("NCRI", "own_name")]),
+    ("The MEK's camp, the pro-MEK lobby and MEK-linked groups.", [("MEK", "acronym_mek")] * 3),
+    ("An anti-MKO campaign; the M.E.K. and M.E.K.-backed cells.",
+     [("MKO", "acronym_mko"), ("M.E.K.", "acronym_mek"), ("M.E.K.", "acronym_mek")]),
+    ("The PMOI/MEK and NCRI/PMOI spoke.", [("PMOI", "own_name"), ("MEK", "acronym_mek"), ("NCRI", "own_name"), ("PMOI", "own_name")]),
+    ('U.S.-MEK ties and "MKO"-run camps.', [("MEK", "acronym_mek"), ("MKO", "acronym_mko")]),
+    ("They said -MEK) and [NCRI]-led.", [("MEK", "acronym_mek"), ("NCRI", "own_name")]),
+    ("The Mujahedin-e-Khalq-linked cells and the (Mojahedin)-a group.",
+     [("Mujahedin-e-Khalq", "transliteration"), ("Mojahedin", "transliteration")]),
+    ("The People's Mojahedin Organization in Iran met the People’s Mujahedin Organisation of Iran.",
+     [("People's Mojahedin Organization in Iran", "own_name"), ("People’s Mujahedin Organisation of Iran", "own_name")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED)
+def test_glued_mentions_are_target_entities(nlp, text: str, expected: list) -> None:
+    assert [(m, cls) for m, cid, cls in linked(nlp, text) if cid == "MEK"] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED)
+def test_glued_mentions_follow_the_recall_check(nlp, text: str, expected: list) -> None:
+    """The entities and the plain-text search (the recall check) find the same spans and classes."""
+    aliases = load_aliases(ALIASES)
+    family = aliases[aliases["canonical_id"] == "MEK"].reset_index(drop=True)
+    in_text = [(start, end, family.at[pos, "alias_class"]) for start, end, pos in find_in_text(text, family)]
+    doc = nlp(text)
+    assert [(e.start_char, e.end_char, e.kb_id_) for e in doc.ents if e.ent_id_ == "MEK"] == in_text
+    assert len(in_text) == len(expected)
+
+
+def test_long_names_take_their_last_words_together(nlp) -> None:
+    """'of Iran' / 'in Iran' belong to the name only together: no entity ends on 'of' or 'in'."""
+    text = ("The People's Mojahedin Organization in Paris met. "
+            "HRW accused the Mojahedin Khalq of mistreating members.")
+    assert [m for m, _, _ in linked(nlp, text)] == ["People's Mojahedin Organization", "Mojahedin Khalq"]
+
+
+def test_glue_rules_leave_other_text_alone(nlp) -> None:
+    """Punctuation next to words that are no alias is tokenised as spaCy's own rules do it."""
+    import spacy
+
+    plain = spacy.load(MODEL)
+    text = ("A well-known (self-styled) group, e.g. the A.B.C.-backed one: 3.5% said \"no\"-thanks. "
+            "See x.org/a-b/, the 1990s-era camps and Smith's (1987)-cited work... U.S.A. and U.K.")
+    assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in plain.tokenizer(text)]
+
+
+def test_alias_strings_tokenise_as_before(nlp) -> None:
+    """The ruler's patterns come from tokenising the aliases: the glue rules must not change that."""
+    import spacy
+
+    plain = spacy.load(MODEL)
+    for alias in load_aliases(ALIASES).query("~match.str.startswith('regex')")["alias"]:
+        assert [t.text for t in nlp.tokenizer(alias)] == [t.text for t in plain.tokenizer(alias)], alias
 
 
 def test_alias_inside_a_word_does_not_match(nlp) -> None:
@@ -267,6 +327,23 @@ def test_cache_invalidated_by_lexicon_change(nlp, tmp_path: Path) -> None:
     other = build_nlp(MODEL, edited)
     assert pipeline_fingerprint(other) != pipeline_fingerprint(nlp)
     stats, _ = run_cache(articles, other, tmp_path / "cache")
+    assert (stats.hits, stats.parsed) == (0, 2)
+
+
+def test_cache_invalidated_by_tokenizer_rules(nlp, tmp_path: Path) -> None:
+    """Glue rules live in the tokenizer, not in the lexicon's bytes: they are part of the key too."""
+    import re
+
+    articles = make_articles(TEXTS)
+    run_cache(articles, nlp, tmp_path)
+    before = pipeline_fingerprint(nlp)
+    rules = nlp.tokenizer.infix_finditer
+    nlp.tokenizer.infix_finditer = re.compile("~|" + rules.__self__.pattern).finditer
+    try:
+        assert pipeline_fingerprint(nlp) != before
+        stats, _ = run_cache(articles, nlp, tmp_path)
+    finally:
+        nlp.tokenizer.infix_finditer = rules
     assert (stats.hits, stats.parsed) == (0, 2)
 
 

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 # Bump when the components change what a Doc holds: old cache entries then stop matching.
-CACHE_FORMAT = "entities-docbin-1"
+CACHE_FORMAT = "entities-docbin-2"  # 2: a lexicon match no longer ends on a hyphen (alias_meta)
 
 
 # --- pipeline -------------------------------------------------------------------------------------
@@ -70,13 +70,29 @@ def build_nlp(spacy_model: str, aliases_path: Path) -> Language:
     return nlp
 
 
+def tokenizer_digest(nlp: Language) -> str:
+    """Digest of the tokenizer's rules: affix and URL patterns and special cases.
+
+    ``helpers.lexicon`` adds rules of its own (glued names, a final period after an acronym),
+    so the tokens of a text depend on more than the model's version.
+    """
+    tok = nlp.tokenizer
+    patterns = [
+        getattr(getattr(rule, "__self__", None), "pattern", repr(rule))
+        for rule in (tok.prefix_search, tok.suffix_search, tok.infix_finditer, tok.token_match, tok.url_match)
+    ]
+    special_cases = repr(sorted((text, repr(tokens)) for text, tokens in tok.rules.items()))
+    return hashlib.sha256("\0".join([*map(str, patterns), special_cases]).encode("utf-8")).hexdigest()
+
+
 def pipeline_fingerprint(nlp: Language) -> str:
-    """What, besides the text, decides a parse: model name and version, components, lexicon."""
+    """What, besides the text, decides a parse: model name and version, tokenizer rules, components, lexicon."""
     meta = nlp.meta
     parts = (
         CACHE_FORMAT,
         f"{meta.get('lang', '')}_{meta.get('name', '')}",
         str(meta.get("version", "")),
+        tokenizer_digest(nlp),
         ",".join(nlp.pipe_names),
         str(meta.get("aliases_sha256", "")),
         spacy.__version__,
