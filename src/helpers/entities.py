@@ -29,13 +29,15 @@ unchanged, so 03 pays for no parsing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from spacy.language import Language
 
 from .cluster import BACKENDS, check_backend
-from .io import atomic_path
+from .findings import warn, warn_all
+from .io import atomic_path, write_csv
 from .lexicon import (
     ALIAS_CLASSES,
     META_NAME,
@@ -44,6 +46,8 @@ from .lexicon import (
     LexiconError,
     find_in_text,
     load_aliases,
+    naming_key,
+    target_classes,
 )
 from .parsing import (
     CACHE_FORMAT,
@@ -60,13 +64,14 @@ from .parsing import (
     sorted_articles,
 )
 from .paths import Paths
-from .schema import UNATTRIBUTED
+from .schema import ENTITY_MISSES, UNATTRIBUTED, conform
 
 __all__ = [
     "BACKENDS", "CACHE_FORMAT", "CacheStats", "DocCache", "EntitiesSummary", "EntityTables", "LexiconError",
-    "article_rows", "build_nlp", "finish_entities", "iter_docs", "load_aliases", "mentions_by_author",
-    "model_vs_lexicon", "naming_by_author", "pipeline_fingerprint", "run_entities", "sentence_bounds",
-    "sorted_articles", "target_misses", "target_occurrences", "target_recall",
+    "RecallCheck", "article_rows", "build_nlp", "check_inputs", "finish_entities", "iter_docs", "load_aliases",
+    "mentions_by_author", "model_vs_lexicon", "naming_by_author", "pipeline_fingerprint", "recall_check",
+    "run_entities", "sentence_bounds", "sorted_articles", "target_misses", "target_names", "target_occurrences",
+    "target_recall",
 ]
 
 UNKNOWN_AUTHOR = UNATTRIBUTED
@@ -114,46 +119,105 @@ def run_entities(
 
 
 # --- checks and tables for the notebook -----------------------------------------------------------
+#
+# Naming: a target mention counts under its alias class (aliases.csv). An actor whose rows have
+# no class (every actor but the MEK in the project's lexicon) is named *by alias*: each distinct
+# written form is its own family (``lexicon.naming_key``), so the same tables work for it.
+
+def check_inputs(articles: pd.DataFrame, aliases: pd.DataFrame, target: str, aliases_path: Path | str = "the lexicon") -> None:
+    """Raise on what makes the stage meaningless (a real failure, not a finding about the data):
+    no article at all, or a ``target`` that is no canonical id of the lexicon (a misspelt parameter)."""
+    if len(articles) == 0:
+        raise ValueError("articles.parquet holds no article (01-clean found none): there is nothing to find entities in")
+    known = sorted(set(aliases["canonical_id"]))
+    if target not in known:
+        raise ValueError(f"target {target!r} is not a canonical_id of {aliases_path}; it has: {', '.join(known)}")
+
+
+def target_names(aliases: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The target's rows of the lexicon by alias class (or, for an actor without classes, by alias)."""
+    family = aliases[aliases["canonical_id"] == target]
+    classes = target_classes(aliases, target)
+    key = family["alias_class"].astype(object).where(family["alias_class"].notna(), "(by alias: no class)")
+    out = (family.assign(alias_class=key).groupby("alias_class", sort=False)
+           .agg(n_rows=("alias", "size"), examples=("alias", lambda a: " | ".join(a.head(4)))))
+    return out.reindex([c for c in classes if c in out.index] + [c for c in out.index if c not in classes])
+
+
+def _naming_keys(alias_class: pd.Series, text: pd.Series) -> pd.Series:
+    return pd.Series([naming_key(c if isinstance(c, str) else None, t) for c, t in zip(alias_class, text)],
+                     index=alias_class.index, dtype="object")
+
+
+def _key_order(keys: pd.Series, known: tuple[str, ...]) -> list[str]:
+    """The lexicon's classes in their order, then other keys by frequency (then name)."""
+    counts = keys.value_counts()
+    rest = sorted((k for k in counts.index if k not in known), key=lambda k: (-counts[k], k))
+    return list(known) + rest
+
 
 def target_occurrences(articles: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """Every occurrence of a target alias found by plain regex search of the text (not spaCy)."""
+    """Every occurrence of a target alias found by plain regex search of the text (not spaCy).
+
+    Columns: article_id, start_char, end_char, text, alias_class (null for a row without
+    class), name (the naming key: the class, or the name as written) and lexicon_line.
+    """
     family = aliases[aliases["canonical_id"] == target].reset_index(drop=True)
     rows = []
     for article_id, text in zip(articles["article_id"], articles["text"]):
         for start, end, pos in find_in_text(text, family):
-            rows.append((article_id, start, end, text[start:end], family.at[pos, "alias_class"]))
-    out = pd.DataFrame(rows, columns=["article_id", "start_char", "end_char", "text", "alias_class"])
+            alias_class = family.at[pos, "alias_class"]
+            alias_class = None if pd.isna(alias_class) else str(alias_class)
+            rows.append((article_id, start, end, text[start:end], alias_class, naming_key(alias_class, text[start:end]),
+                         int(family.at[pos, "line"]) if "line" in family else -1))
+    out = pd.DataFrame(rows, columns=["article_id", "start_char", "end_char", "text", "alias_class", "name", "lexicon_line"])
     return out.sort_values(["article_id", "start_char"], kind="mergesort").reset_index(drop=True)
 
 
-def _found(occurrences: pd.DataFrame, entities: pd.DataFrame, target: str) -> pd.Series:
-    """Whether each occurrence lies inside a target entity of the same alias class."""
-    ents = entities[entities["canonical_id"] == target]
-    by_article = {a: g for a, g in ents.groupby("article_id", sort=False)}
-    found = []
-    for occ in occurrences.itertuples(index=False):
-        g = by_article.get(occ.article_id)
-        ok = g is not None and bool(
-            ((g["start_char"] <= occ.start_char) & (g["end_char"] >= occ.end_char) & (g["alias_class"] == occ.alias_class)).any()
-        )
-        found.append(ok)
-    return pd.Series(found, index=occurrences.index, dtype="bool")
+def _entity_label(e) -> str:
+    linked = f"{e.canonical_id}/{e.alias_class}" if isinstance(e.alias_class, str) else e.canonical_id
+    return f"{e.text} ({e.label}, {linked if isinstance(e.canonical_id, str) else 'model'})"
 
 
-def target_recall(
-    articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK"
-) -> pd.DataFrame:
-    """Recall of target mentions per alias class: plain-text occurrences that became entities.
+def _judge(occurrences: pd.DataFrame, entities: pd.DataFrame, target: str) -> pd.DataFrame:
+    """found / reason / overlapping_entity for each occurrence.
 
-    An occurrence counts as found when an entity linked to ``target`` with the same alias
-    class covers it. The last row ('all') is the total; recall must be 1.0.
+    Found: a target entity covers the occurrence and, when the occurrence's row has an alias
+    class, has the same class. Otherwise the reason says what is there instead: 'other_class'
+    (a target entity of another class covers it), 'partial' (a target entity covers part of it),
+    'other_entity' (another actor's or the model's entity is there), 'no_entity' (nothing: the
+    name was not a token of its own, or no pattern matched it).
     """
-    occ = target_occurrences(articles, aliases, target)
-    occ["found"] = _found(occ, entities, target)
+    by_article = {a: g for a, g in entities.groupby("article_id", sort=False)}
+    found, reasons, overlapping = [], [], []
+    for occ in occurrences.itertuples(index=False):
+        g = by_article.get(occ.article_id, entities.iloc[0:0])
+        over = g[(g["start_char"] < occ.end_char) & (g["end_char"] > occ.start_char)]
+        is_target = over["canonical_id"] == target
+        covers = (over["start_char"] <= occ.start_char) & (over["end_char"] >= occ.end_char) & is_target
+        same = covers if occ.alias_class is None else covers & (over["alias_class"] == occ.alias_class)
+        if bool(same.any()):
+            found.append(True), reasons.append(None), overlapping.append(None)
+            continue
+        if bool(covers.any()):
+            reason, shown = "other_class", over[covers]
+        elif bool(is_target.any()):
+            reason, shown = "partial", over[is_target]
+        elif len(over):
+            reason, shown = "other_entity", over
+        else:
+            reason, shown = "no_entity", over
+        found.append(False)
+        reasons.append(reason)
+        overlapping.append("; ".join(_entity_label(e) for e in shown.itertuples(index=False)) or None)
+    return pd.DataFrame({"found": found, "reason": reasons, "overlapping_entity": overlapping}, index=occurrences.index)
+
+
+def _recall_table(occ: pd.DataFrame, known: tuple[str, ...]) -> pd.DataFrame:
     rows = []
-    for alias_class in ALIAS_CLASSES:
-        sub = occ[occ["alias_class"] == alias_class]
-        rows.append((alias_class, len(sub), int(sub["found"].sum())))
+    for name in _key_order(occ["name"], known):
+        sub = occ[occ["name"] == name]
+        rows.append((name, len(sub), int(sub["found"].sum())))
     rows.append(("all", len(occ), int(occ["found"].sum())))
     out = pd.DataFrame(rows, columns=["alias_class", "n_in_text", "n_found"])
     out["n_missed"] = out["n_in_text"] - out["n_found"]
@@ -161,10 +225,79 @@ def target_recall(
     return out
 
 
-def target_misses(articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """The plain-text occurrences that no target entity covers (empty when recall is 100%)."""
+def target_recall(
+    articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK"
+) -> pd.DataFrame:
+    """Recall of target mentions per alias class: plain-text occurrences that became entities.
+
+    An occurrence counts as found when an entity linked to ``target`` covers it, with the same
+    alias class when its lexicon row has one. One row per class of the target (for an actor
+    without classes: per name as written); the last row ('all') is the total.
+    """
     occ = target_occurrences(articles, aliases, target)
-    return occ[~_found(occ, entities, target)].reset_index(drop=True)
+    occ["found"] = _judge(occ, entities, target)["found"]
+    return _recall_table(occ, target_classes(aliases, target))
+
+
+def _misses(occ: pd.DataFrame, articles: pd.DataFrame, sentences: pd.DataFrame | None) -> pd.DataFrame:
+    missed = occ[~occ["found"]].copy()
+    source = dict(zip(articles["article_id"], articles["source_file"])) if "source_file" in articles else {}
+    missed["source_file"] = missed["article_id"].map(source)
+    sent_ids, contexts = [], []
+    by_article = {a: g for a, g in sentences.groupby("article_id", sort=False)} if sentences is not None else {}
+    texts = dict(zip(articles["article_id"], articles["text"])) if "text" in articles else {}
+    for m in missed.itertuples(index=False):
+        g = by_article.get(m.article_id)
+        inside = g[(g["start_char"] <= m.start_char)] if g is not None else None
+        if inside is not None and len(inside):
+            last = inside.iloc[-1]
+            sent_ids.append(int(last["sent_id"]))
+            contexts.append(str(last["text"]))
+        else:  # no sentence table given: a window of the text around the occurrence
+            text = texts.get(m.article_id, "")
+            sent_ids.append(-1)
+            contexts.append(" ".join(text[max(0, m.start_char - 80):m.end_char + 80].split()))
+    missed["sent_id"] = sent_ids
+    missed["sentence"] = contexts
+    return conform(missed[ENTITY_MISSES.names], ENTITY_MISSES)
+
+
+def target_misses(articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK",
+                  sentences: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The plain-text occurrences that no target entity covers (contract ``schema.ENTITY_MISSES``;
+    empty when recall is 100%). ``sentences``: the stage's sentence table, for each miss's sentence
+    (without it, ``sent_id`` is -1 and ``sentence`` a window of the text)."""
+    occ = target_occurrences(articles, aliases, target)
+    occ = occ.join(_judge(occ, entities, target))
+    return _misses(occ, articles, sentences)
+
+
+@dataclass(frozen=True)
+class RecallCheck:
+    recall: pd.DataFrame  # per alias class (or name) and 'all': occurrences in the text, found, missed, recall
+    misses: pd.DataFrame  # one row per occurrence not found (schema.ENTITY_MISSES)
+    path: Path  # where the misses were written
+
+
+def recall_check(articles: pd.DataFrame, entities: pd.DataFrame, sentences: pd.DataFrame, aliases: pd.DataFrame,
+                 target: str, paths: Paths, max_warnings: int = 10) -> RecallCheck:
+    """The stage's self-check, as a finding: every name of the target in the text should be a
+    target entity. Writes ``entity_misses.csv`` (also when empty, so each run leaves the same
+    file) and prints a data warning for each miss (at most ``max_warnings``, then a count);
+    never raises on what it finds."""
+    occ = target_occurrences(articles, aliases, target)
+    occ = occ.join(_judge(occ, entities, target))
+    recall = _recall_table(occ, target_classes(aliases, target))
+    misses = _misses(occ, articles, sentences)
+    write_csv(misses, paths.entity_misses, ENTITY_MISSES)
+    if occ.empty:
+        warn(f"no name of {target} from the lexicon occurs in the articles: its naming, labels and frames will be empty")
+    elif len(misses):
+        warn(f"{len(misses)} of {len(occ)} occurrences of {target}'s names in the text are not {target} entities "
+             f"(listed in {paths.entity_misses.name})")
+        warn_all([f"{m.article_id} ({m.source_file}), characters {m.start_char}-{m.end_char}: {m.text!r} "
+                  f"({m.alias_class or 'no class'}): {m.reason}" for m in misses.itertuples(index=False)], max_warnings)
+    return RecallCheck(recall=recall, misses=misses, path=paths.entity_misses)
 
 
 def _authors(articles: pd.DataFrame) -> pd.DataFrame:
@@ -184,15 +317,22 @@ def mentions_by_author(articles: pd.DataFrame, entity_counts: pd.DataFrame, top_
     return per[["author", "rank", "canonical_id", "n_mentions"]].reset_index(drop=True)
 
 
-def naming_by_author(articles: pd.DataFrame, entities: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """Per author: how many target mentions use each alias class (one column per class, + total)."""
-    ents = entities[entities["canonical_id"] == target][["article_id", "alias_class"]]
+def naming_by_author(articles: pd.DataFrame, entities: pd.DataFrame, target: str = "MEK",
+                     aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per author: how many target mentions use each alias class (one column per class, + total).
+
+    With ``aliases``, every class of the target's rows has a column, used or not; an actor
+    without classes gets one column per name as written (most used first).
+    """
+    ents = entities[entities["canonical_id"] == target]
+    ents = ents.assign(alias_class=_naming_keys(ents["alias_class"], ents["text"]))[["article_id", "alias_class"]]
     df = ents.merge(_authors(articles), on="article_id", how="left")
     df["author"] = df["author"].fillna(UNKNOWN_AUTHOR)
     authors = sorted(_authors(articles)["author"].unique())
+    known = target_classes(aliases, target) if aliases is not None else tuple(c for c in ALIAS_CLASSES if c in set(df["alias_class"]))
     wide = (
         df.groupby(["author", "alias_class"]).size().unstack(fill_value=0)
-        .reindex(index=authors, columns=list(ALIAS_CLASSES), fill_value=0)
+        .reindex(index=authors, columns=_key_order(df["alias_class"], known), fill_value=0)
     )
     wide["total"] = wide.sum(axis=1)
     wide.columns.name = None
@@ -204,9 +344,11 @@ def model_vs_lexicon(articles: pd.DataFrame, entities: pd.DataFrame, nlp: Langua
 
     ``model_says`` is the model's label when it has an entity with exactly the mention's span,
     'partial (LABEL)' when its entity only overlaps the mention, and 'nothing' otherwise.
-    Returns one row per alias class and ``model_says`` with the number of mentions.
+    Returns one row per alias class (or name as written, for an actor without classes) and
+    ``model_says`` with the number of mentions.
     """
     mentions = entities[(entities["canonical_id"] == target) & (entities["origin"] == ORIGIN_RULER)]
+    mentions = mentions.assign(alias_class=_naming_keys(mentions["alias_class"], mentions["text"]))
     by_article = {a: g for a, g in mentions.groupby("article_id", sort=False)}
     subset = articles[articles["article_id"].isin(by_article)]
     rows = []

@@ -160,6 +160,30 @@ def load_aliases(path: Path) -> pd.DataFrame:
     return out
 
 
+def target_classes(aliases: pd.DataFrame, target: str) -> tuple[str, ...]:
+    """The alias classes the target's rows use, in ``ALIAS_CLASSES`` order.
+
+    Empty when no row of the target has a class (as for every actor but the MEK in the
+    project's lexicon): the target is then named *by alias* (``naming_key``).
+    """
+    used = set(aliases.loc[aliases["canonical_id"] == target, "alias_class"].dropna())
+    return tuple(c for c in ALIAS_CLASSES if c in used)
+
+
+def naming_key(alias_class: str | None, text: str) -> str:
+    """The family of names a mention counts under when naming is compared.
+
+    Its alias class when the lexicon row gives one; otherwise the name as written, with only
+    typography made uniform (straight apostrophes, single spaces), so that each distinct
+    written form of an actor without classes ("Saddam", "Saddam Hussein") is its own family.
+    """
+    if isinstance(alias_class, str) and alias_class:
+        return alias_class
+    for a in _APOSTROPHES:
+        text = text.replace(a, "'")
+    return " ".join(text.split())
+
+
 def lexicon_sha256(path: Path) -> str:
     """Digest of the lexicon file's bytes (part of the Doc cache key)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

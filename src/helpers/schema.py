@@ -189,7 +189,26 @@ ENTITY_COUNTS = Table(
     sort=("article_id", "canonical_id"),
 )
 
-TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS)}
+ENTITY_MISSES = Table(
+    "entity_misses",
+    (
+        _c("article_id", "string", "article the name occurs in"),
+        _c("source_file", "string", "file name of the raw page the article comes from"),
+        _c("sent_id", "int64", "sentence the name occurs in (sentences.sent_id)"),
+        _c("start_char", "int64", "offset of the name into articles.text"),
+        _c("end_char", "int64", "end offset (exclusive) into articles.text"),
+        _c("text", "string", "the name as written, found by the plain-text search of the lexicon"),
+        _c("alias_class", "string", "alias class of the lexicon row it matches (null for an actor whose rows have no class)", nullable=True),
+        _c("lexicon_line", "int64", "line of that row in the alias lexicon"),
+        _c("reason", "string", "what the entity stage made of it: 'no_entity' (no entity there: usually the name was not a token of its own), 'other_entity' (another actor's or the model's entity), 'partial' (a target entity covering only part of it), 'other_class' (a target entity of another alias class)"),
+        _c("overlapping_entity", "string", "the entity or entities found there, as 'text (label, canonical_id/alias_class or model)'; null when none", nullable=True),
+        _c("sentence", "string", "the sentence it occurs in (sentences.text)"),
+    ),
+    key=("article_id", "start_char"),
+    sort=("article_id", "start_char"),
+)
+
+TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS, ENTITY_MISSES)}
 
 # --- 03-framing outputs (helpers.framing) ---------------------------------------------------------
 
