@@ -18,10 +18,11 @@ from helpers.entities import (
     pipeline_fingerprint,
     recall_check,
     run_entities,
+    target_label,
     target_recall,
 )
 from helpers.io import read_table
-from helpers.lexicon import find_in_text, load_aliases
+from helpers.lexicon import ALIAS_CLASSES, find_in_text, load_aliases
 from helpers.paths import LEXICONS_DIR, run_paths
 from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, ENTITY_MISSES, SENTENCES, conform
 
@@ -322,6 +323,27 @@ def test_real_failures_still_raise(stage_run) -> None:
     with pytest.raises(ValueError, match="target 'MEKK' is not a canonical_id of aliases.csv; it has: ALBANIA, AL_QAEDA"):
         check_inputs(articles, aliases, "MEKK", "aliases.csv")
     check_inputs(articles, aliases, "SADDAM")  # any actor of the lexicon may be the target
+
+
+def test_an_actor_without_alias_classes_is_named_by_alias(stage_run) -> None:
+    """SADDAM's rows have no alias_class: each written form is its own family, and the recall
+    check needs only a covering SADDAM entity."""
+    articles, paths, _ = stage_run
+    entities = read_table(paths.entities, ENTITIES)
+    aliases = load_aliases(ALIASES)
+    twice = make_articles({"c3": "Saddam met the MEK. Later Saddam Hussein and Saddam’s army left."}, {"c3": "Writer C"})
+    out = run_paths("data/raw", paths.out_root / "c3")
+    run_entities(twice, out, MODEL, ALIASES, batch_size=1, n_process=1)
+    ents = read_table(out.entities, ENTITIES)
+    naming = naming_by_author(twice, ents, "SADDAM", aliases).set_index("author")
+    assert naming.columns.tolist() == ["Saddam", "Saddam Hussein", "total"]  # most used first
+    assert naming.loc["Writer C"].tolist() == [2, 1, 3]
+    recall = target_recall(twice, ents, aliases, "SADDAM")
+    assert recall[["alias_class", "n_in_text", "n_found"]].values.tolist() == [["Saddam", 2, 2], ["Saddam Hussein", 1, 1], ["all", 3, 3]]
+    assert (target_label(aliases, "SADDAM"), target_label(aliases, "MEK")) == ("PERSON", "ORG")
+    # the MEK keeps its classes, every one of them shown
+    mek = naming_by_author(articles, entities, "MEK", aliases)
+    assert mek.columns.tolist() == ["author", *ALIAS_CLASSES, "total"]
 
 
 def test_rerun_gives_identical_bytes_from_cache(stage_run) -> None:

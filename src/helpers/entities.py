@@ -68,10 +68,10 @@ from .schema import ENTITY_MISSES, UNATTRIBUTED, conform
 
 __all__ = [
     "BACKENDS", "CACHE_FORMAT", "CacheStats", "DocCache", "EntitiesSummary", "EntityTables", "LexiconError",
-    "RecallCheck", "article_rows", "build_nlp", "check_inputs", "finish_entities", "iter_docs", "load_aliases",
-    "mentions_by_author", "model_vs_lexicon", "naming_by_author", "pipeline_fingerprint", "recall_check",
-    "run_entities", "sentence_bounds", "sorted_articles", "target_misses", "target_names", "target_occurrences",
-    "target_recall",
+    "RecallCheck", "article_rows", "build_nlp", "check_inputs", "finish_entities", "iter_docs",
+    "load_aliases", "mentions_by_author", "model_vs_lexicon", "naming_by_author", "pipeline_fingerprint",
+    "recall_check", "run_entities", "sentence_bounds", "sorted_articles", "target_label", "target_misses",
+    "target_names", "target_occurrences", "target_recall",
 ]
 
 UNKNOWN_AUTHOR = UNATTRIBUTED
@@ -142,6 +142,12 @@ def target_names(aliases: pd.DataFrame, target: str) -> pd.DataFrame:
     out = (family.assign(alias_class=key).groupby("alias_class", sort=False)
            .agg(n_rows=("alias", "size"), examples=("alias", lambda a: " | ".join(a.head(4)))))
     return out.reindex([c for c in classes if c in out.index] + [c for c in out.index if c not in classes])
+
+
+def target_label(aliases: pd.DataFrame, target: str) -> str:
+    """The entity label the lexicon gives the target's rows (the most common one; ORG for the MEK)."""
+    labels = aliases.loc[aliases["canonical_id"] == target, "entity_label"].value_counts()
+    return str(sorted(labels.index, key=lambda label: (-labels[label], label))[0]) if len(labels) else ""
 
 
 def _naming_keys(alias_class: pd.Series, text: pd.Series) -> pd.Series:

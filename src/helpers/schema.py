@@ -220,8 +220,8 @@ FRAMING_NAMING = Table(
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
         _c("voice", "string", _VOICE),
-        _c("alias_class", "string", "family of names used for the target (see entities.alias_class)"),
-        _c("n_mentions", "int64", "target mentions of this alias class"),
+        _c("alias_class", "string", "family of names used for the target (see entities.alias_class); for a target whose lexicon rows have no alias class, the name as written (naming by alias)"),
+        _c("n_mentions", "int64", "target mentions of this alias class (or name)"),
         _c("n_target_mentions", "int64", "all target mentions by the author in this voice"),
         _c("share", "float64", "n_mentions / n_target_mentions (null when the author never mentions the target)", nullable=True),
         _c("ci_low", "float64", "lower end of the " + _CI, nullable=True),
@@ -236,7 +236,7 @@ FRAMING_LABELS = Table(
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
         _c("voice", "string", _VOICE + "; own drops labels whose word is inside quotation marks"),
-        _c("label_class", "string", "class of the label in data/lexicons/labels.csv"),
+        _c("label_class", "string", "class of the label in the label lexicon (labels_file: data/lexicons/labels.csv by default)"),
         _c("n_labels", "int64", "label words of this class attached to target mentions"),
         _c("n_target_mentions", "int64", "target mentions by the author in this voice"),
         _c("rate_per_100", "float64", "labels per 100 target mentions", nullable=True),
@@ -252,7 +252,7 @@ FRAMING_FRAMES = Table(
     "framing_frames",
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
-        _c("frame", "string", "frame from data/lexicons/frames.yaml"),
+        _c("frame", "string", "frame from the frame codebook (frames_file: data/lexicons/frames.yaml by default)"),
         _c("n_sentences", "int64", "sentences evoking the frame"),
         _c("n_base", "int64", "sentences in the base (all, or those mentioning the target)"),
         _c("share", "float64", "n_sentences / n_base", nullable=True),
