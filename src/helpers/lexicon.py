@@ -3,10 +3,13 @@
 In: ``data/lexicons/aliases.csv`` (one row per surface form or spelling pattern; its header
 comment documents the columns and the case rules).
 Out: a validated ``DataFrame`` of aliases (``load_aliases``), entity-ruler token patterns
-(``ruler_patterns``) and plain-text regular expressions (``text_regex``) for the recall check,
+(``ruler_patterns``), tokenizer rules that split names out of punctuation glued to them
+(``glue_infixes``) and plain-text regular expressions (``text_regex``) for the recall check,
 plus the spaCy components and extensions that carry canonical id, alias class and origin on
-every entity of a Doc.
-Used by: ``helpers.entities`` (02-entities) and, through Docs, 03-framing.
+every entity of a Doc; and how a mention counts when naming is compared (``target_classes``,
+``naming_key``: by alias class, or by the name as written for an actor without classes).
+Used by: ``helpers.parsing`` (``build_nlp``), ``helpers.entities`` (02-entities) and
+``helpers.framing`` (03-framing).
 
 How a Doc carries the lexicon's answer (what 03-framing reads)
     ``ent.ent_id_``  canonical id (``"MEK"``, ``"IRAN"`` ...), ``""`` for an unlinked model entity;
