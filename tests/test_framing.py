@@ -161,6 +161,25 @@ def test_naming_shares_sum_to_one(nlp, detector, lexicon):
     assert set(framing.ALIAS_CLASSES) <= set(table["alias_class"])
 
 
+def test_naming_by_alias_for_an_actor_without_classes(nlp, detector, lexicon):
+    """Mentions without an alias class count under their written form; no class of the MEK appears."""
+    text = "Saddam ruled. Saddam Hussein fell. Saddam’s palace burned."
+    doc = nlp(text)
+    bounds = [(i, s.start_char, s.end_char) for i, s in enumerate(doc.sents)]
+    spans = [(0, 6, None), (14, 28, None), (35, 41, None)]
+    mentions = pd.DataFrame(framing.analyse_article("art1", doc, bounds, spans, detector, lexicon).mentions).assign(author="A")
+    assert mentions["alias_class"].tolist() == ["Saddam", "Saddam Hussein", "Saddam"]
+    table = framing.naming_table(mentions, ["A"], n_boot=50, seed=1, known_classes=())
+    everything = table[table["voice"] == "all"].set_index("alias_class")
+    assert everything["n_mentions"].to_dict() == {"Saddam": 2, "Saddam Hussein": 1}
+    # no label attached: the empty label table still has its columns and gives zero rates
+    labels = framing.labels_table(pd.DataFrame(columns=["article_id", "mention_start", "label_class", "phrase", "in_quote",
+                                                        "author"]).astype({"in_quote": bool}),
+                                  mentions, ["A"], n_boot=50, seed=1, label_classes=("tyrant",))
+    assert labels[["voice", "label_class", "n_labels", "n_target_mentions"]].values.tolist() == [
+        ["all", "tyrant", 0, 3], ["own", "tyrant", 0, 3]]
+
+
 def test_frames_and_stance_tables(nlp, detector, lexicon):
     a = _analyse(nlp, detector, lexicon)
     sentences = pd.DataFrame(a.sentences).assign(author="A")
@@ -290,3 +309,19 @@ def test_reading_some_columns_checks_them_against_their_contract(framing_run):
     assert list(meta.columns) == ["article_id", "author", "n_words"] and len(meta) == 2
     with pytest.raises(schema.SchemaError, match="no column"):
         read_table(paths.articles, schema.ARTICLES, columns=["article_id", "nonsense"])
+
+
+def test_applicability_says_what_applies_to_the_target():
+    from helpers.paths import LEXICONS_DIR, VALIDATION_DIR
+
+    files = (LEXICONS_DIR / "aliases.csv", LEXICONS_DIR / "labels.csv", LEXICONS_DIR / "frames.yaml")
+    gold = VALIDATION_DIR / "frames_gold.csv"
+    mek = framing.applicability("MEK", *files, gold).set_index("measure")["applies"]
+    assert mek.to_dict() == {"naming": "yes, by alias class", "labels": "yes", "frames": "yes", "frame validation": "yes"}
+    saddam = framing.applicability("SADDAM", *files, gold).set_index("measure")
+    assert saddam["applies"].to_dict() == {"naming": "yes, by alias", "labels": "yes",
+                                           "frames": "computed, but for another actor", "frame validation": "no"}
+    assert "frames.yaml was written for MEK" in saddam.loc["frames", "why"]
+    assert framing.validation_note("MEK", files[2], gold) is None
+    assert "gold_file is null" in framing.validation_note("MEK", files[2], None)
+    assert "coded for MEK" in framing.validation_note("SADDAM", files[2], gold)

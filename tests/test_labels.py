@@ -5,7 +5,7 @@ import re
 import pytest
 import spacy
 
-from helpers.labels import LexiconError, extract_labels, load_label_lexicon
+from helpers.labels import LABEL_CLASSES, LexiconError, extract_labels, lexicon_classes, load_label_lexicon
 from helpers.paths import LEXICONS_DIR
 
 
@@ -82,8 +82,8 @@ def test_label_hit_offsets_point_at_the_label_word(nlp, lexicon):
 
 def test_lexicon_errors_name_file_and_line(tmp_path):
     path = tmp_path / "labels.csv"
-    path.write_text("# comment\nterm,label_class,polarity,note\ncult,cult,negative,\nhero,saint,positive,\n", encoding="utf-8")
-    with pytest.raises(LexiconError, match=r"labels\.csv, line 4: unknown label_class 'saint'"):
+    path.write_text("# comment\nterm,label_class,polarity,note\ncult,cult,negative,\nhero,Saint Hood,positive,\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"labels\.csv, line 4: label_class 'Saint Hood' is not a lower_snake_case name"):
         load_label_lexicon(path)
     path.write_text("term,label_class,polarity\ncult,cult,bad\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"labels\.csv, line 2: polarity must be"):
@@ -107,3 +107,13 @@ def test_parallel_subjects_without_a_conjunction_are_not_merged(nlp, lexicon):
     doc = nlp("The cult holds rallies while the MEK group waits.")
     spans = [(m.start(), m.end()) for m in re.finditer(r"\bMEK\b", doc.text)]
     assert [h.term for h in extract_labels(doc, spans, lexicon)] == []
+
+
+def test_label_classes_come_from_the_lexicon(tmp_path):
+    """The study's classes in their order; a lexicon for another actor may bring classes of its own."""
+    project = load_label_lexicon(LEXICONS_DIR / "labels.csv")
+    assert lexicon_classes(project) == LABEL_CLASSES  # every class of the study is used, none misspelt
+    path = tmp_path / "labels.csv"
+    path.write_text("term,label_class,polarity\ntyrant,autocrat,negative\nterrorist,terrorist,negative\nhero,saint,positive\n",
+                    encoding="utf-8")
+    assert lexicon_classes(load_label_lexicon(path)) == ("terrorist", "autocrat", "saint")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.lexicon import ALIAS_CLASSES, LexiconError, find_in_text, load_aliases, text_regex
+from helpers.lexicon import ALIAS_CLASSES, LexiconError, add_glue_rules, find_in_text, glue_infixes, load_aliases, text_regex
 from helpers.paths import LEXICONS_DIR
 
 HEADER = "# a comment line\ncanonical_id,alias,alias_class,entity_label,match,note\n"
@@ -102,3 +102,46 @@ def test_find_in_text_keeps_longest_and_skips_urls() -> None:
     text = "The Mujahedin-e Khalq Organization (see http://x.org/the-mujahedin-e-khalq/) and the Mujahedin."
     hits = find_in_text(text, aliases)
     assert [(text[s:e], pos) for s, e, pos in hits] == [("Mujahedin-e Khalq Organization", 2), ("Mujahedin", 0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Iran (NCRI)-a coalition", ["NCRI"]),
+        ("U.S.-MEK ties, M.E.K.-linked cells, pro-MEK and anti-MKO", ["MEK", "M.E.K.", "MEK", "MKO"]),
+        ("PMOI/MEK and the MEK's camp", ["PMOI", "MEK", "MEK"]),
+        ("the People's Mojahedin Organization in Iran", ["People's Mojahedin Organization in Iran"]),
+        ("the People's Mojahedin Organization in Paris", ["People's Mojahedin Organization"]),
+        ("accused the Mojahedin Khalq of mistreating", ["Mojahedin Khalq"]),
+    ],
+)
+def test_find_in_text_finds_glued_and_long_names(text: str, found: list[str]) -> None:
+    aliases = load_aliases(LEXICONS_DIR / "aliases.csv")
+    family = aliases[aliases["canonical_id"] == "MEK"].reset_index(drop=True)
+    assert [text[s:e] for s, e, _ in find_in_text(text, family)] == found
+
+
+def _tiny_lexicon(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"canonical_id": ["X"] * len(rows), "alias": [a for a, _ in rows], "alias_class": [None] * len(rows),
+                         "entity_label": ["ORG"] * len(rows), "match": [m for _, m in rows], "note": [""] * len(rows)})
+
+
+def test_glue_rules_split_names_out_of_punctuation() -> None:
+    """The tokenizer rules on their own, with a lexicon of four names on a blank English pipeline."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    add_glue_rules(nlp, _tiny_lexicon([("ABC", "exact"), ("U\\.S\\.?", "regex"), ("Big Co", "ignore_case"),
+                                        ("M[ou]jahed+in", "regex")]))
+
+    def tokens(text: str) -> list[str]:
+        return [t.text for t in nlp(text)]
+
+    assert tokens("(ABC)-a x") == ["(", "ABC", ")", "-", "a", "x"]
+    assert tokens("U.S.-ABC") == ["U.S.", "-", "ABC"]  # the final period belongs to U.S.: a longer form of it
+    assert tokens("x -ABC) y") == ["x", "-", "ABC", ")", "y"]
+    assert tokens('"ABC"-run') == ['"', "ABC", '"', "-", "run"]
+    assert tokens("the big CO)-led") == ["the", "big", "CO", ")", "-", "led"]  # ignore_case row: any case
+    assert tokens("(Mujaheddin)-a") == ["(", "Mujaheddin", ")", "-", "a"]  # an open-ended spelling pattern
+    assert tokens("ABCD)-a xABC)-a") == ["ABCD)-a", "xABC)-a"]  # no name: a letter touches it
+    assert glue_infixes(_tiny_lexicon([]), nlp.tokenizer) == []

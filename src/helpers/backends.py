@@ -5,7 +5,8 @@ and a Dask scheduler address (or ``""`` for a ``LocalCluster`` started for the r
 Out: the same ``sentences.parquet``, ``entities.parquet`` and ``entity_counts.csv`` as the local
 path of ``helpers.entities.run_entities``, byte for byte; per-partition Parquet files under
 ``<interim>/partitions/<run key>/`` while the run lasts (removed when it succeeds, kept for
-inspection when it fails).
+inspection when it fails). Both paths build rows with ``helpers.parsing``; this module does not
+import ``helpers.entities`` (which imports this one when asked for dask).
 Used by: notebooks/02-entities.ipynb with ``backend = "dask"`` (through ``run_entities``).
 
 How it works
@@ -16,11 +17,11 @@ How it works
        process (``_worker_nlp`` caches it by model, lexicon file and lexicon sha256), parses its
        articles through ``iter_docs`` (so it reads and fills the same DocBin cache as the local
        path) and writes ``part-NNNNN-sentences.parquet`` / ``part-NNNNN-entities.parquet`` with
-       ``entities.article_rows`` (the row code the local path uses), each file written to a
+       ``parsing.article_rows`` (the row code the local path uses), each file written to a
        temporary name and renamed.
     3. The driver checks that every partition succeeded and that its two files exist and hold
        the row counts the task reported, then streams the partitions, in order, through
-       ``entities.EntityTables`` with the local path's row groups: the final tables are those
+       ``parsing.EntityTables`` with the local path's row groups: the final tables are those
        of a local run. A partition that still fails after its retries stops the run with an
        error naming the partition and its article ids; nothing is combined then.
 
@@ -42,7 +43,7 @@ import pyarrow.parquet as pq
 from spacy.language import Language
 
 from .cluster import TASK_RETRIES, PartitionError, dask_client, partition_bounds, restored_environ  # noqa: F401
-from .entities import (
+from .parsing import (
     CacheStats,
     EntitiesSummary,
     EntityTables,

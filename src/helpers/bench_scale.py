@@ -4,7 +4,7 @@ In: the raw seed pages (their sentences are resampled into N articles with a fix
 pipeline name, the alias lexicon, and the backends to compare.
 Out: ``reports/benchmarks/entities_scale.json`` (sorted keys) and a table on stdout.
 Used by: ``make bench-scale`` / ``python -m helpers.bench scale --articles 50000 --backend both
---framing``.
+--framing`` (the command line is ``helpers.bench``, which calls ``main`` and ``child_main`` here).
 Not a test, and far too long for ``make test`` (tens of minutes on 2 cores): run it by hand on
 a quiet machine and commit the JSON; the README quotes it.
 
@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from . import paths as P
-from .bench import DEFAULT_MODEL, DEFAULT_SEED, peak_rss_kib, synthetic_articles
+from .bench_corpus import DEFAULT_MODEL, DEFAULT_SEED, cpu_seconds, peak_rss_kib, synthetic_articles
 from .cluster import BACKENDS
 from .io import sha256_file, write_text
 
@@ -67,7 +67,7 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
     n_words = int(articles["n_words"].sum())
     paths = P.run_paths(P.DEFAULT_RAW_DIR, out_dir)
     worker_usage: list[dict] = []
-    start_cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+    start_cpu = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     if backend == "local":
         summary = run_entities(articles, paths, model, aliases, batch_size, n_workers, backend="local")
@@ -80,7 +80,7 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
                                    scheduler=client.scheduler.address)
             worker_usage = list(client.run(_own_usage).values())
     seconds = time.perf_counter() - start
-    cpu = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - start_cpu
+    cpu = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - start_cpu
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "backend": backend,
@@ -99,11 +99,6 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
         "n_parsed": summary.n_parsed,
         "sha256": {p.name: sha256_file(p) for p in summary.outputs},
     }
-
-
-def _cpu(who: int) -> float:
-    ru = resource.getrusage(who)
-    return ru.ru_utime + ru.ru_stime
 
 
 def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_size: int, n_workers: int,
@@ -130,7 +125,7 @@ def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_si
         multiprocessing.active_children()
         return {"n_parsed": summary.n_parsed, "n_cache_hits": summary.n_cache_hits}
     start = time.perf_counter()
-    cpu = _cpu(resource.RUSAGE_SELF)
+    cpu = cpu_seconds(resource.RUSAGE_SELF)
     result = run_framing(paths, spacy_model=model, aliases_file=aliases)
     seconds = time.perf_counter() - start
     return {
@@ -138,7 +133,7 @@ def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_si
         "n_writers": len(result.authors),
         "n_sentences": len(result.sentences),
         "seconds": round(seconds, 1),
-        "cpu_seconds": round(_cpu(resource.RUSAGE_SELF) - cpu, 1),
+        "cpu_seconds": round(cpu_seconds(resource.RUSAGE_SELF) - cpu, 1),
         "peak_rss_mib": round(peak_rss_kib() / 1024, 1),
         "articles_parquet_mib": round(paths.articles.stat().st_size / 2**20, 1),
     }

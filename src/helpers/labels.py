@@ -26,12 +26,15 @@ hyphenated words like "anti-Iranian", the whole word) is in the lexicon.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from spacy.tokens import Doc, Span, Token
 
+# The classes of the study's labels.csv (fixed by issue 4), in the order tables show them. A label
+# lexicon written for another actor may use classes of its own (lower_snake_case names).
 LABEL_CLASSES: tuple[str, ...] = (
     "terrorist",
     "cult",
@@ -43,6 +46,7 @@ LABEL_CLASSES: tuple[str, ...] = (
     "other",
 )
 POLARITIES = ("negative", "positive", "neutral")
+_CLASS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Verbs whose "as"-phrase, object complement or attribute names what the subject/object is.
 NAMING_VERBS = frozenset(
@@ -97,8 +101,11 @@ def load_label_lexicon(path: str | Path) -> dict[str, LabelEntry]:
         if not term:
             raise LexiconError(f"{path}, line {line_no}: empty term")
         label_class = (row.get("label_class") or "").strip()
-        if label_class not in LABEL_CLASSES:
-            raise LexiconError(f"{path}, line {line_no}: unknown label_class {label_class!r} (expected one of {LABEL_CLASSES})")
+        if not _CLASS_NAME.match(label_class):
+            raise LexiconError(
+                f"{path}, line {line_no}: label_class {label_class!r} is not a lower_snake_case name "
+                f"(the study's classes: {', '.join(LABEL_CLASSES)})"
+            )
         polarity = (row.get("polarity") or "").strip()
         if polarity not in POLARITIES:
             raise LexiconError(f"{path}, line {line_no}: polarity must be one of {POLARITIES}, got {polarity!r}")
@@ -106,6 +113,13 @@ def load_label_lexicon(path: str | Path) -> dict[str, LabelEntry]:
             raise LexiconError(f"{path}, line {line_no}: duplicate term {term!r}")
         entries[term] = LabelEntry(term, label_class, polarity)
     return entries
+
+
+def lexicon_classes(lexicon: dict[str, LabelEntry]) -> tuple[str, ...]:
+    """The label classes a lexicon uses: the study's (``LABEL_CLASSES``) in their order, then any
+    other in order of first use (a lexicon written for another actor may have classes of its own)."""
+    used = list(dict.fromkeys(entry.label_class for entry in lexicon.values()))
+    return tuple(c for c in LABEL_CLASSES if c in used) + tuple(c for c in used if c not in LABEL_CLASSES)
 
 
 def extract_labels(

@@ -3,10 +3,13 @@
 In: ``data/lexicons/aliases.csv`` (one row per surface form or spelling pattern; its header
 comment documents the columns and the case rules).
 Out: a validated ``DataFrame`` of aliases (``load_aliases``), entity-ruler token patterns
-(``ruler_patterns``) and plain-text regular expressions (``text_regex``) for the recall check,
+(``ruler_patterns``), tokenizer rules that split names out of punctuation glued to them
+(``glue_infixes``) and plain-text regular expressions (``text_regex``) for the recall check,
 plus the spaCy components and extensions that carry canonical id, alias class and origin on
-every entity of a Doc.
-Used by: ``helpers.entities`` (02-entities) and, through Docs, 03-framing.
+every entity of a Doc; and how a mention counts when naming is compared (``target_classes``,
+``naming_key``: by alias class, or by the name as written for an actor without classes).
+Used by: ``helpers.parsing`` (``build_nlp``), ``helpers.entities`` (02-entities) and
+``helpers.framing`` (03-framing).
 
 How a Doc carries the lexicon's answer (what 03-framing reads)
     ``ent.ent_id_``  canonical id (``"MEK"``, ``"IRAN"`` ...), ``""`` for an unlinked model entity;
@@ -158,6 +161,30 @@ def load_aliases(path: Path) -> pd.DataFrame:
     for col in COLUMNS:
         out[col] = out[col].astype("string")
     return out
+
+
+def target_classes(aliases: pd.DataFrame, target: str) -> tuple[str, ...]:
+    """The alias classes the target's rows use, in ``ALIAS_CLASSES`` order.
+
+    Empty when no row of the target has a class (as for every actor but the MEK in the
+    project's lexicon): the target is then named *by alias* (``naming_key``).
+    """
+    used = set(aliases.loc[aliases["canonical_id"] == target, "alias_class"].dropna())
+    return tuple(c for c in ALIAS_CLASSES if c in used)
+
+
+def naming_key(alias_class: str | None, text: str) -> str:
+    """The family of names a mention counts under when naming is compared.
+
+    Its alias class when the lexicon row gives one; otherwise the name as written, with only
+    typography made uniform (straight apostrophes, single spaces), so that each distinct
+    written form of an actor without classes ("Saddam", "Saddam Hussein") is its own family.
+    """
+    if isinstance(alias_class, str) and alias_class:
+        return alias_class
+    for a in _APOSTROPHES:
+        text = text.replace(a, "'")
+    return " ".join(text.split())
 
 
 def lexicon_sha256(path: Path) -> str:
@@ -369,13 +396,19 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 @Language.component(META_NAME)
 def alias_meta(doc: Doc) -> Doc:
-    """Split the ruler's ``canonical_id|alias_class`` id into ``ent_id_`` and ``kb_id_``."""
+    """Split the ruler's ``canonical_id|alias_class`` id into ``ent_id_`` and ``kb_id_`` (and drop a
+    hyphen a match ends on)."""
     ents = []
     changed = False
     for ent in doc.ents:
         if _ID_SEP in ent.ent_id_:
             canonical_id, alias_class = ent.ent_id_.split(_ID_SEP, 1)
-            ents.append(Span(doc, ent.start, ent.end, label=ent.label_, kb_id=alias_class, span_id=canonical_id))
+            # A pattern whose last tokens are optional can end on the optional hyphen before them
+            # ("Mujahedin-e Khalq-linked" -> "Mujahedin-e Khalq-"): the hyphen is not the name.
+            end = ent.end
+            while end - 1 > ent.start and doc[end - 1].text in HYPHENS:
+                end -= 1
+            ents.append(Span(doc, ent.start, end, label=ent.label_, kb_id=alias_class, span_id=canonical_id))
             changed = True
         else:
             ents.append(ent)
@@ -401,6 +434,129 @@ def register_extensions() -> None:
 register_extensions()
 
 
+# --- glued mentions: tokenizer rules ---------------------------------------------------------------
+#
+# The recall check finds an alias wherever no letter or digit touches it ("(NCRI)-a", "U.S.-MEK",
+# "M.E.K.-linked", "-MEK"), but spaCy's English rules split punctuation off a word only in the
+# common places (a leading "(", a trailing ")" or ",", a hyphen between two letters), so such a
+# name stays inside one token that no ruler pattern can match. ``add_glue_rules`` adds infix
+# rules built from the lexicon: inside a run of non-space characters, a name that could begin
+# or end an alias becomes its own token when punctuation touches it, and so does the
+# punctuation next to it. The rules are the recall check's boundary (no word character, \w,
+# on either side) and the same case rules; they only fire next to an alias, so other text is
+# tokenised as before.
+
+GLUE_MAX_WORD = 32  # open-ended spelling patterns (M[ou]d?ja+h...n) are checked on words up to this long
+GLUE_PUNCT_RUN = 2  # punctuation characters after a name split off one by one: ")" and "-" of "(NCRI)-a"
+_PUNCT = r"[^\w\s]"
+
+
+def _edge_units(alias: str, match: str, tokenizer: Any) -> tuple[list[str], list[str]]:
+    """Token regexes that can begin a match of the alias, and those that can end one."""
+    if match.startswith("regex"):
+        units = [(token, re.fullmatch(token, "", re.IGNORECASE) is not None) for token in _regex_tokens(alias)]
+    else:
+        units = []
+        for tok in tokenizer(alias):
+            if tok.text in HYPHENS:
+                continue
+            if tok.text.replace("’", "'").replace("‘", "'").lower() == "'s":
+                units.append(("['’‘]s", False))
+            else:
+                units.append((re.escape(tok.text), False))
+
+    def edges(ordered: list[tuple[str, bool]]) -> list[str]:
+        out = []
+        for token, optional in ordered:  # optional tokens, then the first one a match must have
+            out.append(token)
+            if not optional:
+                break
+        return out
+
+    return edges(units), edges(units[::-1])
+
+
+def _edge_forms(aliases: pd.DataFrame, tokenizer: Any) -> tuple[dict, dict]:
+    """First and last edges of every alias: {(form or regex, ignore_case, finite)}, in a stable order."""
+    first: dict[tuple[str, bool, bool], None] = {}
+    last: dict[tuple[str, bool, bool], None] = {}
+    for row in aliases.itertuples(index=False):
+        match = str(row.match)
+        ignore_case = match in ("ignore_case", "regex_ignore_case")
+        starts, ends = _edge_units(str(row.alias), match, tokenizer)
+        for units, into in ((starts, first), (ends, last)):
+            for token in units:
+                strings = finite_strings(token)
+                if strings is None:
+                    into[(token, ignore_case, False)] = None
+                    continue
+                for form in sorted(strings):
+                    if form:
+                        into[(form.lower() if ignore_case else form, ignore_case, True)] = None
+    return first, last
+
+
+def _case(regex: str, ignore_case: bool) -> str:
+    return f"(?i:{regex})" if ignore_case else f"(?:{regex})"
+
+
+def glue_infixes(aliases: pd.DataFrame, tokenizer: Any) -> list[str]:
+    """Infix regexes that cut the lexicon's names out of punctuation they are glued to.
+
+    1. a punctuation character just before a name that can begin an alias ("-" in "U.S.-MEK");
+    2. that name itself, after punctuation ("MEK" in "-MEK)", where rule 1 cannot cut at the
+       start of the token);
+    3. each of up to ``GLUE_PUNCT_RUN`` punctuation characters just after a name that can end an
+       alias (")" and "-" in "NCRI)-a"), unless the character continues a longer form of the
+       same name ("U.S" + "." is "U.S.").
+    A name counts only where no word character touches it (the recall check's boundary).
+    Python's look-behinds need a fixed width, so rule 3 has one per form of a finite name and
+    one per length (up to ``GLUE_MAX_WORD``) for an open-ended spelling pattern.
+    """
+    first, last = _edge_forms(aliases, tokenizer)
+    if not first:
+        return []
+    finite_first = sorted(((f, ic) for f, ic, finite in first if finite), key=lambda x: (-len(x[0]), x[0], x[1]))
+    open_first = [(r, ic) for r, ic, finite in first if not finite]
+    starts = "|".join([_case(re.escape(f), ic) for f, ic in finite_first] + [_case(r, ic) for r, ic in open_first])
+    begins = f"(?:{starts})(?!\\w)"
+    behind: list[str] = []
+    finite_last = [(f, ic) for f, ic, finite in last if finite]
+    for form, ignore_case in sorted(finite_last, key=lambda x: (-len(x[0]), x[0], x[1])):
+        key = form.lower()
+        longer = sorted({f.lower()[len(form)] for f, _ in finite_last if len(f) > len(form) and f.lower().startswith(key)})
+        for run in range(GLUE_PUNCT_RUN):
+            guard = "" if run or not longer else "(?!" + "|".join(_case(re.escape(c), True) for c in longer) + ")"
+            behind.append(f"(?<=(?<!\\w){_case(re.escape(form), ignore_case)}{_PUNCT * run}){guard}")
+    for regex, ignore_case in ((r, ic) for r, ic, finite in last if not finite):
+        shortest = max(1, sre_min_width(regex))
+        for width in range(shortest, GLUE_MAX_WORD + 1):
+            for run in range(GLUE_PUNCT_RUN):
+                behind.append(f"(?<=(?<!\\w)(?={_case(regex, ignore_case)}\\W)\\w{{{width}}}{_PUNCT * run})")
+    rules = [f"{_PUNCT}(?={begins})", f"(?<={_PUNCT}){begins}"]
+    if behind:
+        rules.append(f"(?={_PUNCT})(?:{'|'.join(behind)}){_PUNCT}")
+    return rules
+
+
+def sre_min_width(regex: str) -> int:
+    """The fewest characters a regex can match."""
+    import re._parser as sre
+
+    return int(sre.parse(regex).getwidth()[0])
+
+
+def add_glue_rules(nlp: Language, aliases: pd.DataFrame) -> None:
+    """Put ``glue_infixes`` in front of the tokenizer's own infix rules (which stay as they were)."""
+    rules = glue_infixes(aliases, nlp.tokenizer)
+    if not rules:
+        return
+    current = nlp.tokenizer.infix_finditer
+    if current is not None:
+        rules.append(current.__self__.pattern)
+    nlp.tokenizer.infix_finditer = re.compile("|".join(rules)).finditer
+
+
 def _split_final_period(nlp: Language, aliases: pd.DataFrame) -> None:
     """Teach the tokenizer that a sentence-final period after an acronym is punctuation.
 
@@ -418,9 +574,11 @@ def _split_final_period(nlp: Language, aliases: pd.DataFrame) -> None:
 
 
 def add_lexicon(nlp: Language, aliases: pd.DataFrame) -> Language:
-    """Add the paragraph splitter (before the parser) and the ruler + meta (after the NER)."""
+    """Teach the tokenizer the lexicon's glue rules, add the paragraph splitter (before the
+    parser) and the ruler + meta (after the NER)."""
     if PARAGRAPH_NAME not in nlp.pipe_names and "parser" in nlp.pipe_names:
         nlp.add_pipe(PARAGRAPH_NAME, before="parser")
+    add_glue_rules(nlp, aliases)
     _split_final_period(nlp, aliases)
     after = "ner" if "ner" in nlp.pipe_names else None
     ruler = nlp.add_pipe(

@@ -110,6 +110,11 @@ class Paths:
         return self.processed_dir / "entity_counts.csv"
 
     @property
+    def entity_misses(self) -> Path:
+        """Names of the target in the text that the entity stage did not make target entities (02's self-check)."""
+        return self.processed_dir / "entity_misses.csv"
+
+    @property
     def doc_cache_dir(self) -> Path:
         return self.interim_dir / "doc_cache"
 

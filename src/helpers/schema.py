@@ -216,7 +216,26 @@ ENTITY_COUNTS = Table(
     sort=("article_id", "canonical_id"),
 )
 
-TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, CLEANING_FINDINGS, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS)}
+ENTITY_MISSES = Table(
+    "entity_misses",
+    (
+        _c("article_id", "string", "article the name occurs in"),
+        _c("source_file", "string", "file name of the raw page the article comes from"),
+        _c("sent_id", "int64", "sentence the name occurs in (sentences.sent_id)"),
+        _c("start_char", "int64", "offset of the name into articles.text"),
+        _c("end_char", "int64", "end offset (exclusive) into articles.text"),
+        _c("text", "string", "the name as written, found by the plain-text search of the lexicon"),
+        _c("alias_class", "string", "alias class of the lexicon row it matches (null for an actor whose rows have no class)", nullable=True),
+        _c("lexicon_line", "int64", "line of that row in the alias lexicon"),
+        _c("reason", "string", "what the entity stage made of it: 'no_entity' (no entity there: usually the name was not a token of its own), 'other_entity' (another actor's or the model's entity), 'partial' (a target entity covering only part of it), 'other_class' (a target entity of another alias class)"),
+        _c("overlapping_entity", "string", "the entity or entities found there, as 'text (label, canonical_id/alias_class or model)'; null when none", nullable=True),
+        _c("sentence", "string", "the sentence it occurs in (sentences.text)"),
+    ),
+    key=("article_id", "start_char"),
+    sort=("article_id", "start_char"),
+)
+
+TABLES = {t.name: t for t in (ARTICLES, RAW_MANIFEST, CLEANING_FINDINGS, REMOVED_BLOCKS, BLOCKS, OVERRIDES_APPLIED, SENTENCES, ENTITIES, ENTITY_COUNTS, ENTITY_MISSES)}
 
 # --- 03-framing outputs (helpers.framing) ---------------------------------------------------------
 
@@ -228,8 +247,8 @@ FRAMING_NAMING = Table(
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
         _c("voice", "string", _VOICE),
-        _c("alias_class", "string", "family of names used for the target (see entities.alias_class)"),
-        _c("n_mentions", "int64", "target mentions of this alias class"),
+        _c("alias_class", "string", "family of names used for the target (see entities.alias_class); for a target whose lexicon rows have no alias class, the name as written (naming by alias)"),
+        _c("n_mentions", "int64", "target mentions of this alias class (or name)"),
         _c("n_target_mentions", "int64", "all target mentions by the author in this voice"),
         _c("share", "float64", "n_mentions / n_target_mentions (null when the author never mentions the target)", nullable=True),
         _c("ci_low", "float64", "lower end of the " + _CI, nullable=True),
@@ -244,7 +263,7 @@ FRAMING_LABELS = Table(
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
         _c("voice", "string", _VOICE + "; own drops labels whose word is inside quotation marks"),
-        _c("label_class", "string", "class of the label in data/lexicons/labels.csv"),
+        _c("label_class", "string", "class of the label in the label lexicon (labels_file: data/lexicons/labels.csv by default)"),
         _c("n_labels", "int64", "label words of this class attached to target mentions"),
         _c("n_target_mentions", "int64", "target mentions by the author in this voice"),
         _c("rate_per_100", "float64", "labels per 100 target mentions", nullable=True),
@@ -260,7 +279,7 @@ FRAMING_FRAMES = Table(
     "framing_frames",
     (
         _c("author", "string", "writer ('unattributed' when the page names none)"),
-        _c("frame", "string", "frame from data/lexicons/frames.yaml"),
+        _c("frame", "string", "frame from the frame codebook (frames_file: data/lexicons/frames.yaml by default)"),
         _c("n_sentences", "int64", "sentences evoking the frame"),
         _c("n_base", "int64", "sentences in the base (all, or those mentioning the target)"),
         _c("share", "float64", "n_sentences / n_base", nullable=True),
