@@ -121,6 +121,7 @@ MIN_DEDUP_WORDS = 6
 MIN_CONTAINED_WORDS = 10
 MIN_PROSE_WORDS = 12  # a paragraph of the writer's text: at least this many words and a sentence
 LONG_PROSE_WORDS = 30  # ... or at least this many words in lower-case prose
+LONG_BODY_WORDS = 40  # a prose paragraph this long starts the text even alone
 MAX_DATE_LINE_WORDS = 8  # words besides the date in a date line ("12 March 2019 · 7 min read")
 WRAP_JOIN_SHARE = 0.6
 MIN_PREAMBLE_ARTICLE_WORDS = 80
@@ -435,6 +436,18 @@ def is_prose(text: str) -> bool:
     if len(words) >= LONG_PROSE_WORDS:
         return lower >= 0.3
     return lower >= 0.4 and bool(re.search(r"[.!?][\"'\u201d\u2019)]*(?:\s|$)", " ".join(words[3:])))
+
+
+def body_start(norms: list[str]) -> int:
+    """Index of the paragraph where the text starts: the first prose paragraph that is long
+    (``LONG_BODY_WORDS``) or followed by more prose within the next two paragraphs. A lone
+    sentence of prose among a page's header lines (a subscription notice, a site's tagline)
+    does not start it."""
+    prose = [is_prose(n) for n in norms]
+    for i, n in enumerate(norms):
+        if prose[i] and (len(n.split()) >= LONG_BODY_WORDS or any(prose[i + 1:i + 3])):
+            return i
+    return next((i for i, p in enumerate(prose) if p), len(norms))
 
 
 def is_nav(text: str) -> bool:
@@ -979,7 +992,7 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
     # its place above the byline to the headline
     dek_of: dict[int, int] = {}
     for (upper, u_norm), (lower, l_norm) in zip(candidates, candidates[1:]):
-        adjacent = not any(kept[q].has_kept(text) for q in range(upper + 1, lower))
+        adjacent = not text[kept[upper].end:kept[lower].start].strip()  # nothing at all between them
         n_upper, n_lower = len(u_norm.split()), len(l_norm.split())
         plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(r"\d+/\d{2,4}\b|\b(?i:no)\.?\s*\d", u_norm)
         if adjacent and plausible and n_lower >= 12 and n_lower >= 1.5 * n_upper:
@@ -1080,7 +1093,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
     paras = draft.paras
     about = _mark_article_end(paras, text)
     kept = [p for p in paras if p.has_kept(text)]
-    first_prose = next((k for k, p in enumerate(kept) if is_prose(kept_text(p, text))), len(kept))
+    first_prose = body_start([kept_text(p, text) for p in kept])
     # bylines, and the date and job lines above the text
     _collect_bylines(draft, kept, first_prose, text, ctx.dayfirst)
     byline_paras = {id(p) for p in kept if "byline" in p.reasons()}
@@ -1161,6 +1174,12 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         if name:
             last.remove_all("byline")
             draft.signature = name
+    # a lone prose paragraph among the lines above the text (a standfirst, a subscription
+    # notice) is not the text
+    if first_prose < len(kept):
+        for para in kept[:first_prose]:
+            if para.has_kept(text) and is_prose(kept_text(para, text)):
+                para.remove_all("standfirst")
     # prose between the headline and a byline right below it is a standfirst
     byline_at = next((k for k, p in enumerate(kept[first_prose:first_prose + 4], start=first_prose)
                       if "byline" in p.reasons()), None)
@@ -1236,7 +1255,9 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
     # page-level lines are short: only a paragraph's first 300 characters are read for them
     # (a hostile 1 MB paragraph costs no more than a short one)
     norms = [normalise_text(text[p.start:min(p.end, p.start + 300)]) for p in paras]
-    first_prose = next((i for i, n in enumerate(norms) if paras[i].has_kept(text) and is_prose(n)), len(paras))
+    kept_idx = [i for i in range(len(paras)) if paras[i].has_kept(text)]
+    start = body_start([norms[i] for i in kept_idx])
+    first_prose = kept_idx[start] if start < len(kept_idx) else len(paras)
     outlets: list[tuple[str, str]] = []
     site = meta.get("sitename")
     if site and not re.search(r"\.(?:[a-z]{2,12})$", str(site)):
@@ -1273,6 +1294,8 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
         if not n or (split and comparison_key(split[0]) in keys - {comparison_key(n)}) \
                 or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
                 or (reasons and furniture_reason(n) and not n.isupper()):
+            continue
+        if is_nav(text[paras[i].start:min(paras[i].end, paras[i].start + 300)]):
             continue
         masthead = B.outlet_from_masthead(n)
         if masthead and not (len(masthead.split()) == 1 and masthead.lower() in B.lexicon()["organisation_words"]):
