@@ -453,7 +453,8 @@ def body_start(norms: list[str]) -> int:
 def is_nav(text: str) -> bool:
     """A navigation bar: three or more short items between separators or wide gaps."""
     parts = [p for p in re.split(r"\s*[|\u00b7\u2022\u203a\u00bb/]\s*|\s{2,}|\s+-\s+|\]\s*\[", text) if p.strip(" []")]
-    return len(parts) >= 3 and all(len(p.split()) <= 4 for p in parts)
+    # menu items are words: a line of dated or numbered parts is a masthead or a date line
+    return len(parts) >= 3 and all(len(p.split()) <= 4 and not re.search(r"\d", p) for p in parts)
 
 
 # --- furniture --------------------------------------------------------------
