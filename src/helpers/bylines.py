@@ -77,6 +77,7 @@ def lexicon() -> dict:
         "legal_suffixes": by_length("legal_suffixes"),
         "parent_publication_phrases": by_length("parent_publication_phrases"),
         "transcript_roles": set(low("transcript_roles")),
+        "anonymous_bylines": set(low("anonymous_bylines")),
     }
 
 
@@ -242,11 +243,24 @@ _POSTED_RX = re.compile(r"^(?i:posted|published|written|first published)(?:\s+(?
 _NAME_END_RX = re.compile(r"\s+(?:[|\u00b7\u2022\u2013\u2014-]{1,2}|--|in|on|at|for|posted|published|updated)\s+|[,;(|\u00b7\u2022]|\s[\u2013\u2014-]\s", re.I)
 
 
+_SPECIAL_TO_RX = re.compile(r"^(?P<name>[^,]{3,60}),\s+(?i:special to|for)\s+(?P<outlet>.{3,60})$")
+
+
 def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
     """The author, outlet and date of a byline line (see module docstring), else None."""
     text = normalise_text(text)
     if not text or len(text.split()) > MAX_BYLINE_WORDS:
         return None
+    # "By our correspondent", "— Staff report": a byline without a writer
+    bare = re.sub(r"^(?:[\u2013\u2014-]+\s*|(?i:by)\s+)", "", text).strip(" .").lower()
+    if bare in lexicon()["anonymous_bylines"] and bare != text.lower().strip(" .") or \
+            (text[:1] in "\u2013\u2014-" and bare in lexicon()["anonymous_bylines"]):
+        return Byline(None, None, None, None, "anonymous")
+    # "WILHELMINA STROUD, special to The Cascade Tribune"
+    m = _SPECIAL_TO_RX.match(text)
+    if m and person_name(m.group("name")) and not find_dates(text):
+        outlet = _outlet_part(m.group("outlet"))
+        return Byline(person_name(m.group("name")), text, outlet, None, "byline")
     if _other_credit_rx().match(text) and not _author_prefix_rx().match(text):
         return None
     # "Posted on DATE by NAME" / "Published: DATE"
@@ -278,6 +292,12 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
         outlet, published = _parse_rest(tail, dayfirst)
         stated = text if name else None
         return Byline(name, stated, outlet, published, "byline")
+    # "Outlet, DATE" (a repost's source line)
+    dates = find_dates(text, dayfirst)
+    if dates and dates[-1].end >= len(text.rstrip(" .")) - 1 and text[:dates[-1].start].rstrip().endswith(","):
+        outlet = _outlet_part(text[:dates[-1].start].rstrip(" ,"))
+        if outlet and not person_name(outlet) and len(outlet.split()) >= 2:
+            return Byline(None, None, outlet, dates[-1].iso, "bar")
     # "NAME | Outlet | DATE" or "Outlet | DATE", and "Opinion | NAME"
     parts = [p.strip() for p in re.split(r"\s+[|\u00b7\u2022]\s+|\s+[\u2013\u2014]\s+", text) if p.strip()]
     if len(parts) == 2 and parts[0].lower() in lexicon()["section_labels"]:
@@ -388,7 +408,7 @@ def outlet_from_copyright(text: str) -> str | None:
     return name
 
 
-def outlet_from_masthead(text: str) -> str | None:
+def outlet_from_masthead(text: str, allow_lower: bool = False) -> str | None:
     """A publication's name from a masthead line ("TCID — Transatlantic Committee for Iranian
     Democracy", "CAPITOL OBSERVER -- Online Edition", "Persian Liberty Review · Policy ...")."""
     text = normalise_text(text)
@@ -401,8 +421,10 @@ def outlet_from_masthead(text: str) -> str | None:
         return None
     name = kept[0].strip(" .:")
     words = name.split()
-    if not 1 <= len(words) <= 8 or re.search(r"\d", name) or not words[0][:1].isupper():
+    if not 1 <= len(words) <= 8 or re.search(r"\d", name):
         return None
+    if not words[0][:1].isupper() and not (allow_lower and len(words) <= 4 and name.islower()):
+        return None  # "exile notes", a blog's lower-case masthead, only as the page's first line
     if name.lower() in lex["section_labels"] or is_person_name(name):
         return None
     return name
@@ -449,19 +471,21 @@ def title_and_site(text: str) -> tuple[str, str] | None:
 
 
 def site_from_title_tag(tag: str | None, title: str | None) -> str | None:
-    """The site's name in an HTML title tag, once the article's title is taken out of it
+    """The site's name in an HTML title tag once the article's title is taken out of it
     ("Headline | Politics | The Westminster Dispatch", "The Meridian Review :: Briefing ::
-    Headline", "The Harbour Courier: Headline"); section names are skipped."""
+    Headline", "The Harbour Courier: Headline"): the parts that share no more than a third of
+    their words with the headline, section names skipped, the first that names a publication."""
     if not tag:
         return None
     tag = normalise_text(tag)
-    if title:
-        pattern = r"\s*".join(re.escape(w) for w in normalise_text(title).split())
-        tag = re.sub(pattern, " ", tag, flags=re.I)
+    title_words = set(re.findall(r"[a-z0-9]+", normalise_text(title or "").lower()))
     parts = [p.strip(" :") for p in re.split(r"\s+(?:[|\u00b7\u2022\u2013\u2014-]|--|::)\s+|\s*::\s*|:\s+|\s+\|", tag)]
     for part in parts:
-        if not part or part.lower() in lexicon()["section_labels"]:
+        words = re.findall(r"[a-z0-9]+", part.lower())
+        if not part or not words or part.lower() in lexicon()["section_labels"]:
             continue
+        if title_words and sum(w in title_words for w in words) > len(words) / 3:
+            continue  # a piece of the headline
         name = outlet_from_masthead(part)
         if name:
             return name

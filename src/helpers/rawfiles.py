@@ -182,7 +182,8 @@ MIN_EXTRACTED_SHARE = 0.6
 def extract_html_text(html: str) -> str:
     """Main text of an HTML page (trafilatura, deterministic options).
 
-    The precise extraction drops menus, sidebars and comments; when it keeps less than
+    A page of several ``<article>`` elements is rendered block by block (``html_blocks_text``).
+    Otherwise the precise extraction drops menus, sidebars and comments; when it keeps less than
     ``MIN_EXTRACTED_SHARE`` of the words of trafilatura's baseline extractor (every
     paragraph-like element), the baseline text is used instead, and the cleaning rules
     remove the furniture it holds.
@@ -200,10 +201,52 @@ def extract_html_text(html: str) -> str:
         deduplicate=False,
         with_metadata=False,
     ) or ""
+    several = html_blocks_text(html)
+    if several is not None:
+        return several
     _, baseline, _ = trafilatura.baseline(html)
     if len(text.split()) < MIN_EXTRACTED_SHARE * len((baseline or "").split()):
         return baseline or ""
     return text
+
+
+_BLOCK_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "figcaption", "dt", "dd", "pre"}
+_SKIP_TAGS = {"script", "style", "nav", "aside", "form", "button", "select", "noscript", "template", "svg"}
+MIN_ARTICLE_ELEMENT_WORDS = 100
+
+
+def html_blocks_text(html: str) -> str | None:
+    """The text of a page holding several ``<article>`` elements (a debate, a digest, an
+    archive), one block element (headings, paragraphs, list items, bylines) per paragraph, in
+    document order, without menus, sidebars, forms and scripts; None for a page with fewer than
+    two articles of ``MIN_ARTICLE_ELEMENT_WORDS`` words. The precise extraction keeps only one
+    of them and drops their headlines and bylines."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(html)
+    except (ValueError, Exception):  # noqa: BLE001 - an unreadable page: the usual extraction judges it
+        return None
+    articles = [a for a in root.iter("article") if len(a.text_content().split()) >= MIN_ARTICLE_ELEMENT_WORDS]
+    if len(articles) < 2:
+        return None
+    body = root.find("body") if root.find("body") is not None else root
+    blocks: list[str] = []
+
+    def walk(el) -> None:
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            return
+        has_block_child = any(isinstance(c.tag, str) and (c.tag in _BLOCK_TAGS or c.tag in ("div", "section", "article", "header", "footer", "ul", "ol")) for c in el)
+        if el.tag in _BLOCK_TAGS or (el.tag in ("div", "span", "section", "header", "footer") and not has_block_child):
+            text = " ".join(el.text_content().split())
+            if text:
+                blocks.append(text)
+            return
+        for child in el:
+            walk(child)
+
+    walk(body)
+    return "\n\n".join(blocks) + "\n"
 
 
 def html_metadata(html: str) -> dict:

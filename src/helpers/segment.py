@@ -91,6 +91,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -117,6 +118,7 @@ MAX_LIST_ITEM_WORDS = 50
 MAX_BYLINE_WORDS = B.MAX_BYLINE_WORDS
 MAX_BIO_SENTENCES = 6
 MAX_FURNITURE_WORDS = 25
+MAX_PROMPT_WORDS = 40  # prompts and disclaimers ("The views expressed in this brief ...") run longer
 MIN_DEDUP_WORDS = 6
 MIN_CONTAINED_WORDS = 10
 MIN_PROSE_WORDS = 12  # a paragraph of the writer's text: at least this many words and a sentence
@@ -168,7 +170,8 @@ _CREDIT_RX = re.compile(
 )
 _SHORT_WORD_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]\b)")
 _GLUED_AFTER_BRACKET = re.compile(r"(?<=[)\]])(?=[A-Z][a-z])")
-_SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,40}[A-Z.])\s*(?:\((?P<note>[^)]{0,80})\))?\s*:\s*(?P<rest>.*)$", re.S)
+_SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,60}[A-Z.])\s*(?P<notes>(?:\s*\([^()]{0,80}\)){0,3})\s*:\s*(?P<rest>.*)$", re.S)
+_QUOTE_MARK_RX = re.compile(r"^\s*(>+)[ \t]?")
 _NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
 _WORD_RX = re.compile(r"\S+")
 _DASHES = {"-", "\u2013", "\u2014"}
@@ -376,10 +379,20 @@ def split_paragraphs(text: str) -> list[Para]:
             first_line_end = offset + len(line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029").rstrip())
             break
         offset += len(line)
+    quoted: list[tuple[int, int]] = []  # spans of "> " quote markers (forum and e-mail quoting)
     for line_no, line in enumerate(raw_lines):
         start_of_line = pos
         pos += len(line)
         body = line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+        qm = _QUOTE_MARK_RX.match(body)
+        if qm:
+            quoted.append((start_of_line + qm.start(1), start_of_line + qm.end()))
+            if not body[qm.end():].strip():  # a quoted blank line: the paragraph ends
+                paras.append(Para(start_of_line + qm.start(1), start_of_line + qm.end(1), page_furniture=True))
+                current = None
+                previous_line = ""
+                continue
+            body = " " * qm.end() + body[qm.end():]
         stripped = body.strip()
         if not stripped:
             current = None
@@ -410,7 +423,13 @@ def split_paragraphs(text: str) -> list[Para]:
     paras = _merge_across_page_breaks(paras, text)
     for p in paras:
         if p.page_furniture:
-            p.remove_all("running_header")
+            p.remove_all("quote_marker" if text[p.start:p.end].strip(" >") == "" else "running_header")
+    if quoted:
+        starts = [p.start for p in paras]
+        for s0, e0 in quoted:
+            i = bisect_right(starts, s0) - 1
+            if i >= 0 and paras[i].end >= e0 and not paras[i].page_furniture:
+                paras[i].carve(s0, e0, "quote_marker")
     return paras
 
 
@@ -481,11 +500,11 @@ def furniture_reason(norm: str) -> str | None:
     if len(words) >= 2 and all(w in lex["language_names"] for w in words):
         return "language_menu"
     n_words = len(low.split())
-    if n_words <= MAX_FURNITURE_WORDS and any(ph in low for ph in lex["prompt_phrases"]):
+    if n_words <= MAX_PROMPT_WORDS and any(ph in low for ph in lex["prompt_phrases"]):
         return "prompt"
     if n_words <= MAX_FURNITURE_WORDS and any(rx.search(norm) for rx in lex["line_patterns"]):
         return "furniture"
-    if re.fullmatch(r"\[[^\]]{1,40}\]", norm):  # a transcript's stage direction: "[Applause]"
+    if re.fullmatch(r"\[[^\]]{1,80}\]", norm):  # a transcript's stage direction: "[Applause]"
         return "furniture"
     return None
 
@@ -815,7 +834,7 @@ def _region_starts(paras: list[Para], text: str, teasers: dict[int, dict]) -> li
 
 def _is_byline_para(norm: str, dayfirst: bool) -> bool:
     b = B.parse_byline(norm, dayfirst)
-    return b is not None and (b.author is not None or b.form == "posted")
+    return b is not None and (b.author is not None or b.form in ("posted", "anonymous"))
 
 
 def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
@@ -832,7 +851,7 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
             continue
         if seen_prose and run:
             for k, (j, line) in enumerate(run):
-                bare_name = len(line.split()) <= 4 and B.person_name(line) is not None
+                bare_name = len(line.split()) <= 4 and not line.endswith(":") and B.person_name(line) is not None
                 if k == 0 or not (_is_byline_para(line, dayfirst) or bare_name):
                     continue
                 # the article starts at the first headline-like line of the run (its masthead,
@@ -949,7 +968,7 @@ def _collect_bylines(draft: ArticleDraft, kept: list[Para], first_prose: int, te
         if is_prose(norm) and not norm.lower().startswith(("by ", "reporting by", "written by")):
             continue
         parsed = B.parse_byline(norm, dayfirst)
-        if parsed is None or not (parsed.author or parsed.published or parsed.outlet):
+        if parsed is None or not (parsed.author or parsed.published or parsed.outlet or parsed.form == "anonymous"):
             continue
         para.remove_all("byline")
         if draft.byline is None:
@@ -1065,28 +1084,81 @@ def _carve_bio(draft: ArticleDraft, para: Para, text: str) -> bool:
     return False
 
 
+def _speaker_key(m: re.Match) -> tuple[str, str | None]:
+    """(key, full name) of a transcript label: "MR GIDEON ASHCOMBE (Northfleet and Rayne) (Lib)" and
+    "MR GIDEON ASHCOMBE" are one speaker (key: the surname); a role with the name in brackets
+    ("THE MINISTER OF STATE (MR LEWIS CARRADINE)") is that person."""
+    label = m.group("label")
+    notes = re.findall(r"\(([^()]*)\)", m.group("notes") or "")
+    for note in notes:  # the name of a role's holder
+        name = B.person_name(note)
+        if name and label.strip().lower() not in B.lexicon()["transcript_roles"] and len(label.split()) > 3:
+            return name.split()[-1].lower(), name
+    name = B.person_name(label)
+    tokens = [t for t in label.replace(".", ". ").split() if t.lower().rstrip(".") not in B.lexicon()["honorifics"]]
+    return (tokens[-1].lower().rstrip(".") if tokens else label.lower()), name
+
+
 def _mark_speakers(paras: list[Para], text: str) -> str | None:
-    """A transcript's speaker labels ('speaker') and its moderator's and questioners' turns
-    ('other_speaker'); returns the name on a label line that opens a turn ("DR. VOGT:")."""
+    """A transcript's speaker labels ('speaker') and the turns of everyone but its main speaker
+    ('other_speaker'); returns the main speaker's full name when a label gives it.
+
+    Labels standing on their own line ("DR. VOGT:", "MR GIDEON ASHCOMBE (Northfleet) (Lib):")
+    mark a transcript of speeches: each paragraph belongs to the last label above it, the
+    speaker with the most words is the main one, and the others' turns (interventions,
+    questions) are removed. Turns of a moderator or a questioner ("MODERATOR: ...",
+    "QUESTION (Mr. X): ...") are removed in any transcript. Labels inside the text
+    ("NAM: How did you come to join?", "DORSEY: ...") with none on its own line are an
+    interview's, and stay.
+    """
     roles = B.lexicon()["transcript_roles"]
-    labelled = []
-    for para in paras:
+    kept = [p for p in paras if p.has_kept(text)]
+    matches = {}
+    for para in kept:
+        m = _SPEAKER_RX.match(kept_text(para, text))
+        if m and sum(c.isalpha() for c in m.group("label")) >= 2 and len(m.group("label").split()) <= 10:
+            matches[id(para)] = m
+    label_only = [m for m in matches.values() if not m.group("rest")]
+    for para in kept:  # a moderator's or questioner's turn
+        m = matches.get(id(para))
+        if m and m.group("rest") and m.group("label").strip().lower().rstrip(".") in roles:
+            para.remove_all("other_speaker")
+    if not label_only:
+        return None
+    current: str | None = None
+    words: Counter = Counter()
+    turn_of: dict[int, str] = {}
+    names: dict[str, str] = {}
+    for para in kept:
         if not para.has_kept(text):
             continue
-        m = _SPEAKER_RX.match(kept_text(para, text))
-        if m and sum(c.isalpha() for c in m.group("label")) >= 2:
-            labelled.append((para, m))
-    if not any(not m.group("rest") or m.group("note") is not None for _, m in labelled):
-        return None  # an interview's "NAM: question" lines are text, not a transcript
-    speaker = None
-    for para, m in labelled:
-        label = m.group("label").strip().lower()
-        if label in roles or label.rstrip(".") in roles:
+        m = matches.get(id(para))
+        if m is not None:
+            current, name = _speaker_key(m)
+            if name:
+                names.setdefault(current, name)
+            turn_of[id(para)] = current
+            words[current] += len(m.group("rest").split())
+            continue
+        if current is not None:
+            turn_of[id(para)] = current
+            words[current] += len(kept_text(para, text).split())
+    if not words:
+        return None
+    main = max(sorted(words), key=lambda k: words[k])
+    for para in kept:
+        speaker = turn_of.get(id(para))
+        if speaker is None or not para.has_kept(text):
+            continue
+        m = matches.get(id(para))
+        if speaker != main:
             para.remove_all("other_speaker")
-        elif not m.group("rest"):
+        elif m is not None and not m.group("rest"):
             para.remove_all("speaker")
-            speaker = speaker or m.group("label")
-    return speaker
+        elif m is not None:
+            para.carve(para.start, para.start + len(text[para.start:para.end]) - len(text[para.start:para.end].lstrip())
+                       + m.start("rest"), "speaker") if False else None
+    return names.get(main)
 
 
 def _process_article(draft: ArticleDraft, text: str) -> None:
@@ -1157,7 +1229,8 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
         t_para.carve(t_para.start, b0, "title_repeat")
 
     draft.speech_author = B.speech_author(draft.title)
-    _mark_speakers(paras, text)
+    speaker = _mark_speakers(paras, text)
+    draft.speech_author = draft.speech_author or speaker
     # author bio and letter signature: in the last paragraphs (title-like lines after it are
     # skipped), or after an "About the author" heading
     tail = [p for p in reversed(paras) if p.has_kept(text) and _has_words(kept_text(p, text))][:3]
@@ -1289,7 +1362,10 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
         parent = B.parent_publication(n)
         if parent:
             outlets.append((parent, "masthead"))
+    looked = 0
     for i, n in enumerate(norms[:first_prose]):
+        if looked >= 3:
+            break
         reasons = paras[i].reasons()
         split = B.title_and_site(n) if n else None
         if not n or (split and comparison_key(split[0]) in keys - {comparison_key(n)}) \
@@ -1298,10 +1374,11 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             continue
         if is_nav(text[paras[i].start:min(paras[i].end, paras[i].start + 300)]):
             continue
-        masthead = B.outlet_from_masthead(n)
+        looked += 1
+        masthead = B.outlet_from_masthead(n, allow_lower=looked == 1)
         if masthead and not (len(masthead.split()) == 1 and masthead.lower() in B.lexicon()["organisation_words"]):
             outlets.append((masthead, "masthead"))
-        break
+            break
     for n in reversed(norms):
         holder = B.outlet_from_copyright(n) if len(n.split()) <= MAX_FURNITURE_WORDS else None
         if holder:
