@@ -171,6 +171,7 @@ _CREDIT_RX = re.compile(
 _SHORT_WORD_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]\b)")
 _GLUED_AFTER_BRACKET = re.compile(r"(?<=[)\]])(?=[A-Z][a-z])")
 _SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,60}[A-Z.])\s*(?P<notes>(?:\s*\([^()]{0,80}\)){0,3})\s*:\s*(?P<rest>.*)$", re.S)
+_SEPARATED_RX = re.compile(r"\s[\u00b7\u2022|]\s")  # "iran · iraq · refugees": a tagline or menu, not a sentence
 _QUOTE_MARK_RX = re.compile(r"^\s*(>+)[ \t]?")
 _NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
 _WORD_RX = re.compile(r"\S+")
@@ -317,17 +318,19 @@ def wrap_width(lines: list[str]) -> int | None:
 _PAGE_NUMBER_RX = re.compile(r"^\s*(?:[-\u2013]\s*)?(?:(?i:page)\s+)?\d{1,4}(?:\s+(?i:of)\s+\d{1,4})?(?:\s*[-\u2013])?\s*$")
 
 
-def page_furniture_lines(lines: list[str]) -> set[int]:
+def page_furniture_lines(lines: list[str], wrapped: bool = True) -> set[int]:
     """Lines of printed or PDF text that belong to the page, not the text: page numbers
-    ("Page 3 of 12", "- 4 -") and running headers (a short line with a number that recurs on
-    the page, its numbers aside: "NICS Working Paper 11/2005 -- Armed Exiles ...   3")."""
-    found = {i for i, line in enumerate(lines) if line.strip() and _PAGE_NUMBER_RX.match(line)}
+    ("Page 3 of 12"; on wrapped text also "- 4 -" or a bare number) and, on a page that has
+    them, running headers (a short line with a number that recurs on the page, its numbers
+    aside: "NICS Working Paper 11/2005 -- Armed Exiles ...   3"; never a date line)."""
+    found = {i for i, line in enumerate(lines) if line.strip() and _PAGE_NUMBER_RX.match(line)
+             and (wrapped or re.search(r"(?i)page", line))}
     if not found:
         return found
     masked: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         core = " ".join(line.split())
-        if core and re.search(r"\d", core) and len(core.split()) <= 15:
+        if core and re.search(r"\d", core) and len(core.split()) <= 15 and not find_dates(core):
             masked.setdefault(re.sub(r"\d+", "#", core), []).append(i)
     for indices in masked.values():
         if len(indices) >= 2:
@@ -366,7 +369,7 @@ def split_paragraphs(text: str) -> list[Para]:
     """Paragraphs of a page (rule 1 of the module docstring)."""
     raw_lines = text.splitlines(keepends=True)
     width = wrap_width(raw_lines)
-    page_lines = page_furniture_lines(raw_lines)
+    page_lines = page_furniture_lines(raw_lines, wrapped=width is not None)
     paras: list[Para] = []
     current: Para | None = None
     previous_line = ""
@@ -406,7 +409,7 @@ def split_paragraphs(text: str) -> list[Para]:
             continue
         alone_first_line = current is not None and current is paras[0] and current.end == first_line_end
         continues = current is not None and not alone_first_line and (
-            (not _ends_sentence(previous_line) and stripped[0].islower())
+            (not _ends_sentence(previous_line) and stripped[0].islower() and not _SEPARATED_RX.search(stripped))
             or (width is not None and len(previous_line) >= WRAP_JOIN_SHARE * width
                 and not previous_line.endswith(":") and not _NUMBERING_RX.match(stripped)
                 and _has_words(previous_line) and _has_words(stripped) and not stripped.startswith("[")
@@ -756,6 +759,7 @@ class PageContext:
     meta_date: str | None = None
     dayfirst: bool = False
     title_keys: set[str] = field(default_factory=set)  # headlines the page names as its title
+    n_articles: int = 1  # articles the page was cut into
     header_dates: list[tuple[int, str]] = field(default_factory=list)  # (offset, date) of dated header lines
 
 
@@ -896,6 +900,12 @@ def _is_headline(norm: str, raw: str | None = None, before_byline: bool = False)
     return bool(re.search(r"[A-Za-z]{2}", norm))
 
 
+def _title_case(norm: str) -> bool:
+    """Headline style: nearly every word that is not a short function word is capitalised."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'\u2019-]*", norm) if w.lower() not in _SMALL_WORDS and len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def _carve_title_copies(paras: list[Para], text: str, title: str) -> None:
     pattern = _title_pattern(normalise_text(title))
     key = comparison_key(title)
@@ -1014,8 +1024,13 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
     for (upper, u_norm), (lower, l_norm) in zip(candidates, candidates[1:]):
         adjacent = not text[kept[upper].end:kept[lower].start].strip()  # nothing at all between them
         n_upper, n_lower = len(u_norm.split()), len(l_norm.split())
-        plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(r"\d+/\d{2,4}\b|\b(?i:no)\.?\s*\d", u_norm)
-        if adjacent and plausible and n_lower >= 12 and n_lower >= 1.5 * n_upper:
+        masthead = B.outlet_from_masthead(u_norm)
+        plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(r"\d+/\d{2,4}\b|\b(?i:no)\.?\s*\d", u_norm) \
+            and not (masthead and comparison_key(masthead) in masthead_keys)
+        # a standfirst is much longer than its headline, or in sentence case under a headline in
+        # title case ("The Speaking Circuit: How an Exile Group Built ..." / "Fees, rallies and ...")
+        if adjacent and plausible and ((n_lower >= 12 and n_lower >= 1.5 * n_upper)
+                                       or (_title_case(u_norm) and not _title_case(l_norm) and n_lower >= 6)):
             dek_of[lower] = upper
     for pos, norm in candidates:
         score = 1 if len(norm.split()) >= 4 else 0
@@ -1194,7 +1209,7 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
                   if p.has_kept(text) and _is_headline(kept_text(p, text), text[p.start:p.end], before_byline(k))]
     if draft.teaser and draft.teaser.get("title"):
         draft.title = draft.teaser["title"]
-    elif ctx.meta_title:
+    elif ctx.meta_title and ctx.n_articles == 1:  # the page's own title names its only article
         draft.title = ctx.meta_title
     else:
         pos = _choose_title(candidates, kept, text, ctx, byline_paras, date_paras)
@@ -1234,9 +1249,9 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
     # author bio and letter signature: in the last paragraphs (title-like lines after it are
     # skipped), or after an "About the author" heading
     tail = [p for p in reversed(paras) if p.has_kept(text) and _has_words(kept_text(p, text))][:3]
-    for para in tail:
+    for para in tail:  # short lines after the bio (a poll, a disclaimer) are looked past
         if _carve_bio(draft, para, text) or _carve_author_note(draft, para, text) \
-                or not is_title_like(kept_text(para, text)):
+                or not (is_title_like(kept_text(para, text)) or len(kept_text(para, text).split()) <= MAX_FURNITURE_WORDS):
             break
     if draft.bio_author is None:
         for para in about:
@@ -1298,7 +1313,9 @@ def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_p
         under_title = under_title and prev_kept is not None and bool(title_key) \
             and comparison_key(_clean_title(kept_text(prev_kept, text))) == title_key
         honorific = norm.split()[0].lower().rstrip(".") in B.lexicon()["honorifics"]
-        if beside_date or beside_role or under_title or honorific:
+        # the same name line twice above the text (a platform's author card and byline)
+        repeated = sum(1 for q in header if q.has_kept(text) and comparison_key(kept_text(q, text)) == comparison_key(norm)) >= 2
+        if beside_date or beside_role or under_title or honorific or repeated:
             para.remove_all("byline")
             if beside_role:
                 next_kept.remove_all("byline")
@@ -1349,10 +1366,14 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
         if split and comparison_key(split[0]) in keys - {comparison_key(n)} and B.outlet_from_masthead(split[1]):
             outlets.append((B.outlet_from_masthead(split[1]), "title_line"))
             ctx.title_keys.add(comparison_key(split[0]))
-    for n in norms:
+    for i, n in enumerate(norms):
         source = B.source_line(n) if len(n.split()) <= 14 else None
         if source:
             outlets.append((source, "masthead"))
+        elif n.lower().strip(" :") == "published in" and i + 1 < len(norms):  # "Published in" / "The Policy Corner"
+            named = B.outlet_from_masthead(norms[i + 1])
+            if named:
+                outlets.append((named, "masthead"))
     for i in range(first_prose, min(first_prose + 3, len(paras))):
         wire = B.wire_dateline(norms[i])
         if wire and wire[1]:
@@ -1440,6 +1461,7 @@ def draft_page(page: Page, index: int) -> PageDraft:
     else:
         starts = _header_starts(paras, text, ctx.dayfirst)
     bounds = list(zip(starts, starts[1:] + [len(paras)]))
+    ctx.n_articles = len(bounds)
     teaser_by_region = {}
     for idx in sorted(teasers):
         region = max(r for r, (s, _) in enumerate(bounds) if s <= idx)
@@ -1452,14 +1474,15 @@ def draft_page(page: Page, index: int) -> PageDraft:
         _process_article(draft, text)
         articles.append(draft)
     # a few lines above the first of several articles (a forwarder's note, an editor's
-    # introduction) are not an article of their own
+    # introduction) are not an article of their own, nor are a few lines after the last (an
+    # author box with a byline: "Written by X", "412 Followers")
     if len(articles) > 1 and not teasers:
-        first = articles[0]
-        words = sum(len(kept_text(p, text).split()) for p in first.paras if p.has_kept(text))
-        if words < MIN_PREAMBLE_ARTICLE_WORDS:
-            for p in first.paras:
-                if p.has_kept(text):
-                    p.remove_all("preamble")
+        for k, art in enumerate(articles):
+            words = sum(len(kept_text(p, text).split()) for p in art.paras if p.has_kept(text))
+            if words < MIN_PREAMBLE_ARTICLE_WORDS:
+                for p in art.paras:
+                    if p.has_kept(text):
+                        p.remove_all("preamble" if k == 0 else "after_article_end")
     return PageDraft(page, index, paras, articles)
 
 
