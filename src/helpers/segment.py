@@ -1310,11 +1310,14 @@ def _bare_name_byline(draft: ArticleDraft, header: list[Para], text: str, date_p
         prev_kept = next((q for q in reversed(header[:k]) if q.has_kept(text)), None)
         beside_date = any(id(q) in date_paras for q in neighbours) or (next_kept is not None and id(next_kept) in date_paras)
         beside_role = next_kept is not None and next_kept.has_kept(text) and _is_role_line(kept_text(next_kept, text))
+        under_title_pass = under_title
         under_title = under_title and prev_kept is not None and bool(title_key) \
             and comparison_key(_clean_title(kept_text(prev_kept, text))) == title_key
         honorific = norm.split()[0].lower().rstrip(".") in B.lexicon()["honorifics"]
         # the same name line twice above the text (a platform's author card and byline)
-        repeated = sum(1 for q in header if q.has_kept(text) and comparison_key(kept_text(q, text)) == comparison_key(norm)) >= 2
+        # (only once the headline is known, since a headline repeats too)
+        repeated = under_title_pass and sum(
+            1 for q in header if q.has_kept(text) and comparison_key(kept_text(q, text)) == comparison_key(norm)) >= 2
         if beside_date or beside_role or under_title or honorific or repeated:
             para.remove_all("byline")
             if beside_role:
