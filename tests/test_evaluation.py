@@ -178,6 +178,15 @@ def test_the_whole_study_runs_on_the_development_pages(dev_run):
     assert any((dev_run / "reports" / "figures").glob("*.png"))
 
 
+def test_the_second_development_pages_meet_every_cleaning_target(tmp_path):
+    """The 24 pages in other layouts (data/evaluation/round2/), cleaning only (no notebooks)."""
+    round2 = E.DEFAULT_GOLD.parent / "round2"
+    scores, _, failures = E.evaluate(round2 / "gold.json", tmp_path, round2 / "pages", entities=False)
+    scored = scores[scores["measure"] != "target_mentions_found"]
+    missed = scored[~scored["met"]]
+    assert missed.empty, "cleaning targets missed on round 2:\n" + missed.to_string() + "\n" + failures.to_string()
+
+
 @pytest.mark.e2e
 def test_the_development_pages_meet_every_target(dev_run):
     scores, by_kind, _ = E.score(E.load_gold(E.DEFAULT_GOLD), E.read_run(dev_run))
