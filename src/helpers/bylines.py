@@ -279,6 +279,10 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
             name = person_name(by.group("name"))
             if name:
                 return Byline(name, text, None, dates[0].iso, "posted")
+    # a wire trailer names a writer and reporters: "Reporting by A; Writing by B" -> B
+    writing = re.search(r"(?i)\bwriting by\s+(?P<name>[^;,()|]+)", text)
+    if writing and person_name(writing.group("name")):
+        return Byline(person_name(writing.group("name")), text, None, None, "byline")
     # "By NAME, role | Outlet | DATE"
     m = _author_prefix_rx().match(text)
     if m and m.group("prefix").lower() not in {"remarks by", "speech by", "address by", "statement by",
@@ -368,8 +372,12 @@ def parse_bio(sentence: str) -> str | None:
 
 
 def parse_signature(text: str) -> str | None:
-    """The writer of a letter signing off "Margaret Ellery, Kendal", else None."""
+    """The writer of a letter signing off "Margaret Ellery, Kendal" (or a post signed
+    "— Darius Kohan"), else None."""
     text = normalise_text(text)
+    dashed = re.match(r"^[\u2013\u2014-]{1,2}\s*(?P<name>[^,]{3,60})$", text)
+    if dashed:
+        return person_name(dashed.group("name"))
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or len(text.split()) > 7 or re.search(r"[.!?:;]$", text):
         return None

@@ -12,7 +12,8 @@ The forms pages use, all read by ``python-dateutil`` once a candidate is found:
   "Sept. 29, 2012", "SEPTEMBER 9, 2016", "July 02 2018", "12-May-2003";
 * numbers: ISO "2011-12-06" (also inside a timestamp "2023-06-22T07:30:00+02:00" or
   "20120929"), dotted European "10.09.2016" (day first), slashed "14/03/2024" and
-  "07/14/2007". A slashed date is read day-first when its first number is above 12,
+  "07/14/2007", year first with dots "2019.03.12"; a two-digit year "08 Mar '19" (this century).
+  A slashed date is read day-first when its first number is above 12,
   month-first when its second is, and otherwise by ``dayfirst`` (the page's own unambiguous
   slashed dates decide it in ``helpers.segment``; month-first when nothing does).
 
@@ -44,6 +45,8 @@ _DATE_RX = re.compile(
     rf"|(?P<iso>{_YEAR}-[01]\d-[0-3]\d)(?=$|[^\d])"
     rf"|(?P<compact>{_YEAR}[01]\d[0-3]\d)(?![\d])"
     rf"|(?P<dotted>[0-3]?\d\.[01]?\d\.{_YEAR})(?![\d])"
+    rf"|(?P<isodot>{_YEAR}[./][01]\d[./][0-3]\d)(?![\d])"
+    rf"|(?P<dmyy>{_DAY}\s+{_MONTH}\s+['\u2019]\d\d)(?![\d])"
     rf"|(?P<slashed>[01]?\d/[0-3]?\d/{_YEAR}|[0-3]?\d/[01]?\d/{_YEAR})(?![\d])"
     rf")"
 )
@@ -64,6 +67,13 @@ def _read(text: str, form: str, dayfirst: bool) -> tuple[str | None, bool, bool 
     ambiguous, written_dayfirst = False, None
     if form == "compact":
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    elif form == "isodot":  # "2019.03.12"
+        text = f"{text[:4]}-{text[5:7]}-{text[8:]}"
+        form = "iso"
+    elif form == "dmyy":  # "08 Mar '19": a two-digit year is this century's
+        day_month, year = re.split(r"\s+['\u2019]", text)
+        text = f"{day_month} 20{year}"
+        form = "dmy"
     elif form == "dotted":
         dayfirst = True
     elif form == "slashed":

@@ -854,6 +854,14 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
             run.append((i, norm))
             continue
         if seen_prose and run:
+            signed = [k for k, (_, line) in enumerate(run) if B.parse_signature(line)]
+            if signed:  # letters: "Name, Town" ends one, the next headline starts the next
+                head = next((run[h][0] for h in range(signed[0] + 1, len(run)) if _is_headline(run[h][1])), None)
+                if head is not None:
+                    starts.append(head)
+                    run = []
+                    seen_prose = True
+                    continue
             for k, (j, line) in enumerate(run):
                 bare_name = len(line.split()) <= 4 and not line.endswith(":") and B.person_name(line) is not None
                 if k == 0 or not (_is_byline_para(line, dayfirst) or bare_name):
@@ -887,6 +895,12 @@ def _is_headline(norm: str, raw: str | None = None, before_byline: bool = False)
         return False
     if B._other_credit_rx().match(norm):
         return False
+    if norm[:1].islower():  # "a blog about family, memory and ..." is a tagline
+        return False
+    label = re.match(r"^(?P<label>[^:]{2,30}):\s+(?P<value>.+)$", norm)
+    if label and (B.person_name(label.group("value")) or re.search(r"\d", label.group("value"))) \
+            and label.group("label").lower() not in B.lexicon()["section_labels"]:
+        return False  # "Story ID: TNS-WLD-2018", "Programme lead: Dr Ingeborg Falk"
     sentences = sentence_spans(norm)
     if before_byline and len(words) <= 20 and len(sentences) >= 2 and norm.rstrip(_CLOSERS)[-1:] in ".!?" \
             and len(norm[sentences[0][0]:sentences[0][1]].split()) <= 10 and not is_prose(norm):
