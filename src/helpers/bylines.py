@@ -416,7 +416,7 @@ def outlet_from_copyright(text: str) -> str | None:
     return name
 
 
-def outlet_from_masthead(text: str, allow_lower: bool = False) -> str | None:
+def outlet_from_masthead(text: str, allow_lower: bool = False, allow_name: bool = False) -> str | None:
     """A publication's name from a masthead line ("TCID — Transatlantic Committee for Iranian
     Democracy", "CAPITOL OBSERVER -- Online Edition", "Persian Liberty Review · Policy ...")."""
     text = normalise_text(text)
@@ -433,8 +433,8 @@ def outlet_from_masthead(text: str, allow_lower: bool = False) -> str | None:
         return None
     if not words[0][:1].isupper() and not (allow_lower and len(words) <= 4 and name.islower()):
         return None  # "exile notes", a blog's lower-case masthead, only as the page's first line
-    if name.lower() in lex["section_labels"] or is_person_name(name):
-        return None
+    if name.lower() in lex["section_labels"] or (is_person_name(name) and not allow_name):
+        return None  # (a page's first line may be a publication named like a person: "Small Hours")
     return name
 
 

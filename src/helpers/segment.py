@@ -171,6 +171,7 @@ _CREDIT_RX = re.compile(
 _SHORT_WORD_AFTER_CAPS = re.compile(r"(?<=[A-Z]{2})(?=[A-Z][a-z]\b)")
 _GLUED_AFTER_BRACKET = re.compile(r"(?<=[)\]])(?=[A-Z][a-z])")
 _SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,60}[A-Z.])\s*(?P<notes>(?:\s*\([^()]{0,80}\)){0,3})\s*:\s*(?P<rest>.*)$", re.S)
+_BREADCRUMB_RX = re.compile(r"\s(?:>|/|\u203a|\u00bb|<)\s")
 _SEPARATED_RX = re.compile(r"\s[\u00b7\u2022|]\s")  # "iran · iraq · refugees": a tagline or menu, not a sentence
 _QUOTE_MARK_RX = re.compile(r"^\s*(>+)[ \t]?")
 _NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
@@ -661,8 +662,12 @@ def _caption_span(text: str, start: int, limit: int, resume_words: set[str]) -> 
 
 def _is_caption(norm: str) -> bool:
     """A short photo caption standing alone: ends with a credit ("... Photo: X", "(Arjan Leka)",
-    "(Harbour Courier photo by X)", "Meridian Wire/Johan Peeters")."""
+    "(Harbour Courier photo by X)", "Meridian Wire/Johan Peeters"); not a byline that also
+    credits the photographer ("Story: X | Photos: Y")."""
     if len(norm.split()) > 40:
+        return False
+    byline = B.parse_byline(norm)
+    if byline is not None and byline.author:
         return False
     return bool(re.search(
         r"(?:\b(?:Photo(?:graph)?s?|Picture|Credit|Image)\s*:\s*[^.]{2,80}"
@@ -1043,7 +1048,7 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
             and not (masthead and comparison_key(masthead) in masthead_keys)
         # a standfirst is much longer than its headline, or in sentence case under a headline in
         # title case ("The Speaking Circuit: How an Exile Group Built ..." / "Fees, rallies and ...")
-        if adjacent and plausible and ((n_lower >= 12 and n_lower >= 1.5 * n_upper)
+        if adjacent and plausible and ((n_lower >= 8 and n_lower >= 1.3 * n_upper)
                                        or (_title_case(u_norm) and not _title_case(l_norm) and n_lower >= 6)):
             dek_of[lower] = upper
     for pos, norm in candidates:
@@ -1402,7 +1407,7 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             outlets.append((parent, "masthead"))
     looked = 0
     for i, n in enumerate(norms[:first_prose]):
-        if looked >= 3:
+        if looked >= 2:
             break
         reasons = paras[i].reasons()
         split = B.title_and_site(n) if n else None
@@ -1410,10 +1415,11 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
                 or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
                 or (reasons and furniture_reason(n) and not n.isupper()):
             continue
-        if is_nav(text[paras[i].start:min(paras[i].end, paras[i].start + 300)]):
-            continue
+        if is_nav(text[paras[i].start:min(paras[i].end, paras[i].start + 300)]) or _BREADCRUMB_RX.search(n) \
+                or re.search(r"(?i)\bby\s+[A-Z]", n) or B.parse_byline(n) or _is_role_line(n):
+            continue  # menus, breadcrumbs ("World > Europe"), taglines naming a writer, bylines
         looked += 1
-        masthead = B.outlet_from_masthead(n, allow_lower=looked == 1)
+        masthead = B.outlet_from_masthead(n, allow_lower=looked == 1, allow_name=looked == 1)
         if masthead and not (len(masthead.split()) == 1 and masthead.lower() in B.lexicon()["organisation_words"]):
             outlets.append((masthead, "masthead"))
             break
