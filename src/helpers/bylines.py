@@ -254,7 +254,8 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
     # "By our correspondent", "— Staff report": a byline without a writer
     bare = re.sub(r"^(?:[\u2013\u2014-]+\s*|(?i:by)\s+)", "", text).strip(" .").lower()
     if bare in lexicon()["anonymous_bylines"] and bare != text.lower().strip(" .") or \
-            (text[:1] in "\u2013\u2014-" and bare in lexicon()["anonymous_bylines"]):
+            (text[:1] in "\u2013\u2014-" and bare in lexicon()["anonymous_bylines"]) or \
+            (bare.startswith("from ") and bare in lexicon()["anonymous_bylines"]):  # "From Wire Reports"
         return Byline(None, None, None, None, "anonymous")
     # "WILHELMINA STROUD, special to The Cascade Tribune"
     m = _SPECIAL_TO_RX.match(text)
@@ -328,8 +329,8 @@ def source_line(text: str) -> str | None:
     """The publication a repost names above the article ("From today's Rhine Valley Gazette,
     p. 9 (Opinion):", "First published in The X")."""
     m = _SOURCE_LINE_RX.match(normalise_text(text))
-    if not m or len(text.split()) > 14:
-        return None
+    if not m or len(text.split()) > 14 or normalise_text(text).strip(" .:").lower() in lexicon()["anonymous_bylines"]:
+        return None  # "From Wire Reports" credits no publication
     return outlet_from_masthead(m.group("outlet"))
 
 
@@ -411,7 +412,8 @@ def outlet_from_copyright(text: str) -> str | None:
     name = re.split(r"(?i)\.\s|\s+(?:all rights|registered)|\s[\u2014\u2013-]\s", name)[0].strip(" .,")
     name = _strip_suffixes(name, lexicon()["legal_suffixes"])
     words = name.split()
-    if not 1 <= len(words) <= 10 or not words[0][:1].isupper() or re.search(r"\d", name):
+    if not 1 <= len(words) <= 10 or not words[0][:1].isupper() or re.search(r"\d", name) \
+            or name.lower().startswith("all rights"):
         return None
     return name
 
@@ -425,6 +427,8 @@ def outlet_from_masthead(text: str, allow_lower: bool = False, allow_name: bool 
     parts = [p.strip() for p in re.split(r"\s+(?:[|\u00b7\u2022\u2013\u2014]|--|-|::)\s+|\s*\[", text) if p.strip()]
     lex = lexicon()
     kept = [p for p in parts if not re.fullmatch(r"[A-Z]{2,6}", p) and p.lower() not in lex["masthead_suffixes"]]
+    if not kept and allow_name and len(parts) == 1 and re.fullmatch(r"[A-Z]{2,6}", parts[0]):
+        kept = parts  # the page's first line is one word in capitals: "LUMEN", "BBC"
     if not kept:
         return None
     name = kept[0].strip(" .:")

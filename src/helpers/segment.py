@@ -23,8 +23,9 @@ The rules, in the order they run (reasons in quotes are ``removed_blocks.reason`
    lines, page numbers, "Updated ..." stamps, photo credits, media contacts), 'sidebar_heading'
    + 'sidebar_item' (a list of other stories: its heading and every short item under it),
    'source_link', 'separator', 'breadcrumb', 'url', 'language_menu', 'prompt' (newsletter
-   prompts, disclaimers, "the views expressed ..."). A furniture phrase glued to what follows
-   ("Share this articleTHOMAS ...") is cut off alone.
+   prompts, disclaimers, "the views expressed ..."), 'table' (two or more consecutive lines
+   of a short label and values apart by wide gaps: an info box, a timeline). A furniture
+   phrase glued to what follows ("Share this articleTHOMAS ...") is cut off alone.
 3. Comments: from a paragraph that opens a comment section ("12 Responses to ...", "7 thoughts
    on ...", "Leave a Reply", a line "NAME says:") to the end of the page, every paragraph is
    'comments'. Commenters are never authors.
@@ -174,7 +175,9 @@ _SPEAKER_RX = re.compile(r"^(?P<label>[A-Z][A-Z.'\u2019 -]{0,60}[A-Z.])\s*(?P<no
 _BREADCRUMB_RX = re.compile(r"\s(?:>|/|\u203a|\u00bb|<)\s")
 _SEPARATED_RX = re.compile(r"\s[\u00b7\u2022|]\s")  # "iran · iraq · refugees": a tagline or menu, not a sentence
 _QUOTE_MARK_RX = re.compile(r"^\s*(>+)[ \t]?")
-_NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
+# a numbered document or a print page, not a headline: "No. 147/2018", "Final, Page A8"
+_EDITION_LINE_RX = re.compile(r"\b(?i:no)\.?\s*\d|\d+/\d{2,4}\b|\b(?i:page|p\.)\s*[A-Z]?\d+\b")
+_NUMBERING_RX = re.compile(r"^(?:\d{1,2}[.)]\s+|\d{1,2}(?:\.\d{1,2})+\.?\s+(?=[A-Z])|[\u25a0\u25aa\u2022\u2192\u00bb>*+-]\s*)")
 _WORD_RX = re.compile(r"\S+")
 _DASHES = {"-", "\u2013", "\u2014"}
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
@@ -234,6 +237,7 @@ def furniture_lexicon() -> dict:
         "comment_openers": rx("comment_openers"),
         "comment_author_suffixes": [str(s).lower() for s in data.get("comment_author_suffixes") or []],
         "end_patterns": [re.compile(str(p)) for p in data.get("end_patterns") or []],
+        "title_tags": [re.compile(str(p)) for p in data.get("title_tags") or []],
     }
 
 
@@ -505,7 +509,12 @@ def furniture_reason(norm: str) -> str | None:
         return "language_menu"
     n_words = len(low.split())
     if n_words <= MAX_PROMPT_WORDS and any(ph in low for ph in lex["prompt_phrases"]):
-        return "prompt"
+        # a writer's closing courtesy at the end of a paragraph of their own ("... That is all.
+        # Thanks for reading.") stays text
+        spans = sentence_spans(low)
+        before_last = low[:spans[-1][0]] if spans else low
+        if len(spans) <= 2 or any(ph in before_last for ph in lex["prompt_phrases"]):
+            return "prompt"
     if n_words <= MAX_FURNITURE_WORDS and any(rx.search(norm) for rx in lex["line_patterns"]):
         return "furniture"
     if re.fullmatch(r"\[[^\]]{1,80}\]", norm):  # a transcript's stage direction: "[Applause]"
@@ -546,8 +555,24 @@ def _carve_glued_furniture(para: Para, text: str) -> None:
         return
 
 
+def _is_table_row(raw: str) -> bool:
+    """A row of a table or an info box: one line, a short label and one to three values set
+    apart by wide gaps or tabs ("Location           Diyala Governorate, Iraq")."""
+    raw = raw.strip()
+    if "\n" in raw:
+        return False
+    cells = [c for c in re.split(r"\s{3,}|\t+", raw) if c.strip()]
+    return 2 <= len(cells) <= 4 and len(cells[0].split()) <= 4 and not cells[0].rstrip().endswith((".", "!", "?")) \
+        and all(len(c.split()) <= 12 for c in cells)
+
+
 def mark_furniture(paras: list[Para], text: str) -> None:
-    """Rule 2: whole-paragraph furniture, and the items of a list of other stories."""
+    """Rule 2: whole-paragraph furniture, the items of a list of other stories, and tables
+    (two or more rows in a row: see ``_is_table_row``)."""
+    rows = [_is_table_row(text[p.start:p.end]) for p in paras]
+    for i, para in enumerate(paras):
+        if rows[i] and ((i > 0 and rows[i - 1]) or (i + 1 < len(paras) and rows[i + 1])) and para.has_kept(text):
+            para.remove_all("table")
     in_list = False
     for para in paras:
         _carve_glued_furniture(para, text)
@@ -883,8 +908,11 @@ def _header_starts(paras: list[Para], text: str, dayfirst: bool) -> list[int]:
 
 
 def _clean_title(title: str, ctx: "PageContext | None" = None) -> str:
-    """A headline without list numbering ("1. ", "■ ") or a trailing " | Site"."""
+    """A headline without list or section numbering ("1. ", "3.4 ", "■ "), a wire tag
+    ("UPDATE 1-") or a trailing " | Site"."""
     title = normalise_text(_NUMBERING_RX.sub("", normalise_text(title), count=1))
+    for tag in furniture_lexicon()["title_tags"]:
+        title = tag.sub("", title, count=1) if tag.match(title) else title
     split = B.title_and_site(title)
     if split and ctx is not None and any(B.same_outlet(split[1], o) for o, _ in ctx.outlets):
         title = split[0]
@@ -1044,11 +1072,11 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
         adjacent = not text[kept[upper].end:kept[lower].start].strip()  # nothing at all between them
         n_upper, n_lower = len(u_norm.split()), len(l_norm.split())
         masthead = B.outlet_from_masthead(u_norm)
-        plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(r"\d+/\d{2,4}\b|\b(?i:no)\.?\s*\d", u_norm) \
+        plausible = n_upper >= 4 and not u_norm.isupper() and not re.search(_EDITION_LINE_RX, u_norm) \
             and not (masthead and comparison_key(masthead) in masthead_keys)
         # a standfirst is much longer than its headline, or in sentence case under a headline in
         # title case ("The Speaking Circuit: How an Exile Group Built ..." / "Fees, rallies and ...")
-        if adjacent and plausible and ((n_lower >= 8 and n_lower >= 1.3 * n_upper)
+        if adjacent and plausible and ((n_lower >= 8 and n_lower > n_upper)
                                        or (_title_case(u_norm) and not _title_case(l_norm) and n_lower >= 6)):
             dek_of[lower] = upper
     for pos, norm in candidates:
@@ -1057,7 +1085,7 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
             score -= 2
         if len(norm.split()) > 20:  # a standfirst rather than a headline
             score -= 1
-        if re.search(r"\b(?i:no)\.?\s*\d|\d+/\d{2,4}\b", norm):  # "Press statement No. 147/2018"
+        if re.search(_EDITION_LINE_RX, norm):  # "Press statement No. 147/2018", "Late Edition, Page A8"
             score -= 3
         if comparison_key(norm) in ctx.title_keys:  # the page's own title: "Headline | Site"
             score += 5
@@ -1277,10 +1305,24 @@ def _process_article(draft: ArticleDraft, text: str) -> None:
             for s, e in sentence_spans(text[para.start:para.end])[:1]:
                 draft.bio_author = draft.bio_author or parse_bio_sentence(text[para.start + s:para.start + e])
     if tail and draft.bio_author is None:
-        last = tail[0]
-        name = B.parse_signature(kept_text(last, text))
+        # the last line, or a "— Name" sign-off under the text that an earlier rule took for a
+        # subheading, looking past short lines after it ("Like this", a share bar)
+        name = None
+        for para in reversed(paras):
+            if para.has_kept(text) and _has_words(kept_text(para, text)):
+                norm = kept_text(para, text)
+                name = B.parse_signature(norm)
+                if name or is_prose(norm) or len(norm.split()) > MAX_FURNITURE_WORDS:
+                    break
+            elif para.reasons() == {"inline_title"}:
+                norm = normalise_text(text[para.start:para.end])
+                name = B.parse_signature(norm) if norm[:1] in _DASHES else None
+                if name:
+                    break
         if name:
-            last.remove_all("byline")
+            para.remove_all("byline")
+            for piece in para.pieces:
+                piece.reason = "byline"
             draft.signature = name
     # a lone prose paragraph among the lines above the text (a standfirst, a subscription
     # notice) is not the text
@@ -1411,13 +1453,19 @@ def page_context(page: Page, paras: list[Para]) -> PageContext:
             break
         reasons = paras[i].reasons()
         split = B.title_and_site(n) if n else None
-        if not n or (split and comparison_key(split[0]) in keys - {comparison_key(n)}) \
+        if not n or (split and comparison_key(split[0]) in keys - {comparison_key(n)}) or comparison_key(n) in ctx.title_keys \
                 or reasons & {"breadcrumb", "url", "prompt", "sidebar_heading", "separator"} \
                 or (reasons and furniture_reason(n) and not n.isupper()):
             continue
         if is_nav(text[paras[i].start:min(paras[i].end, paras[i].start + 300)]) or _BREADCRUMB_RX.search(n) \
-                or re.search(r"(?i)\bby\s+[A-Z]", n) or B.parse_byline(n) or _is_role_line(n):
-            continue  # menus, breadcrumbs ("World > Europe"), taglines naming a writer, bylines
+                or re.search(r"(?i)\bby\s+[A-Z]", n) or _is_role_line(n):
+            continue  # menus, breadcrumbs ("World > Europe"), taglines naming a writer
+        dated = B.parse_byline(n)
+        if dated and dated.outlet and not dated.author and dated.published:
+            outlets.append((dated.outlet, "masthead"))  # a print page's "THE X RECORD, TUESDAY, JANUARY 27, 2009"
+            break
+        if dated:
+            continue  # bylines
         looked += 1
         masthead = B.outlet_from_masthead(n, allow_lower=looked == 1, allow_name=looked == 1)
         if masthead and not (len(masthead.split()) == 1 and masthead.lower() in B.lexicon()["organisation_words"]):
