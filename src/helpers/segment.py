@@ -18,6 +18,9 @@ The rules, in the order they run (reasons in quotes are ``removed_blocks.reason`
    a line that reaches the wrap width is joined to the next line too, and a word hyphenated
    across the break is rejoined ("authori-/ties"; prefixes such as "self-" keep their hyphen,
    ``text_repair.yaml``). A line that ends a sentence otherwise starts a new paragraph.
+   Page numbers and running headers of printed text ('running_header') and, on a page that
+   has page numbers, footnote lines that open with a superscript number ('footnote') are
+   removed, and a paragraph cut by them is joined again.
 2. Furniture (furniture.yaml): 'furniture' (exact lines such as share buttons and "Skip to main
    content", and short lines matching ``line_patterns``: tag lines, reading times, copyright
    lines, page numbers, "Updated ..." stamps, photo credits, media contacts), 'sidebar_heading'
@@ -320,6 +323,7 @@ def wrap_width(lines: list[str]) -> int | None:
     return width if width <= 100 else None
 
 
+_FOOTNOTE_LINE_RX = re.compile(r"^\s*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+\s*\S")
 _PAGE_NUMBER_RX = re.compile(r"^\s*(?:[-\u2013]\s*)?(?:(?i:page)\s+)?\d{1,4}(?:\s+(?i:of)\s+\d{1,4})?(?:\s*[-\u2013])?\s*$")
 
 
@@ -332,6 +336,9 @@ def page_furniture_lines(lines: list[str], wrapped: bool = True) -> set[int]:
              and (wrapped or re.search(r"(?i)page", line))}
     if not found:
         return found
+    # a page's footnotes ("⁴ Figures for the 2009 operations vary by source."), on a page with
+    # page numbers: they stand between the two halves of a paragraph cut by the page break
+    found.update(i for i, line in enumerate(lines) if _FOOTNOTE_LINE_RX.match(line))
     masked: dict[str, list[int]] = {}
     for i, line in enumerate(lines):
         core = " ".join(line.split())
@@ -360,7 +367,8 @@ def _merge_across_page_breaks(paras: list[Para], text: str) -> list[Para]:
             merged = Para(para.start, paras[j].end)
             merged.pieces = [Piece(para.start, para.end)]
             for q in paras[i + 1:j]:
-                merged.pieces.append(Piece(q.start, q.end, "removed", "running_header"))
+                merged.pieces.append(Piece(q.start, q.end, "removed",
+                                           "footnote" if _FOOTNOTE_LINE_RX.match(text[q.start:q.end]) else "running_header"))
             merged.pieces.append(Piece(paras[j].start, paras[j].end))
             out.append(merged)
             i = j + 1
@@ -431,7 +439,8 @@ def split_paragraphs(text: str) -> list[Para]:
     paras = _merge_across_page_breaks(paras, text)
     for p in paras:
         if p.page_furniture:
-            p.remove_all("quote_marker" if text[p.start:p.end].strip(" >") == "" else "running_header")
+            p.remove_all("quote_marker" if text[p.start:p.end].strip(" >") == ""
+                         else "footnote" if _FOOTNOTE_LINE_RX.match(text[p.start:p.end]) else "running_header")
     if quoted:
         starts = [p.start for p in paras]
         for s0, e0 in quoted:
