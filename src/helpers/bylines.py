@@ -74,6 +74,8 @@ def lexicon() -> dict:
         "bio_verbs": by_length("bio_verbs"),
         "organisation_words": set(low("organisation_words")),
         "section_labels": set(low("section_labels")),
+        "headline_labels": set(low("headline_labels")),
+        "field_labels": set(low("field_labels")),
         "not_publication_dates": by_length("not_publication_dates"),
         "masthead_suffixes": set(low("masthead_suffixes")),
         "legal_suffixes": by_length("legal_suffixes"),

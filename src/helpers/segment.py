@@ -920,6 +920,8 @@ def _clean_title(title: str, ctx: "PageContext | None" = None) -> str:
     """A headline without list or section numbering ("1. ", "3.4 ", "■ "), a wire tag
     ("UPDATE 1-") or a trailing " | Site"."""
     title = normalise_text(_NUMBERING_RX.sub("", normalise_text(title), count=1))
+    labelled = _headline_label(title)
+    title = labelled or title
     for tag in furniture_lexicon()["title_tags"]:
         title = tag.sub("", title, count=1) if tag.match(title) else title
     split = B.title_and_site(title)
@@ -928,10 +930,22 @@ def _clean_title(title: str, ctx: "PageContext | None" = None) -> str:
     return title
 
 
+def _headline_label(norm: str) -> str | None:
+    """X of a record's "Headline: X" / "Title: X" field, else None."""
+    m = re.match(r"^(?P<label>[A-Za-z][A-Za-z -]{1,20}?)\s*:\s+(?P<value>\S.*)$", norm)
+    return m.group("value") if m and m.group("label").lower() in B.lexicon()["headline_labels"] else None
+
+
 def _is_headline(norm: str, raw: str | None = None, before_byline: bool = False) -> bool:
     """Could be a headline: a short line without final punctuation (or a question, or, right
     above a byline, a line of two short sentences), in words; not a navigation bar or
     breadcrumb, a section label, a byline, a credit, a date or a job line."""
+    labelled = _headline_label(norm)
+    if labelled:
+        return _is_headline(labelled, before_byline=before_byline)
+    field = re.match(r"^(?P<label>[A-Za-z][A-Za-z -]{1,20}?)\s*:\s", norm)
+    if field and field.group("label").lower() in B.lexicon()["field_labels"]:
+        return False  # "Section: Politics", "Length: 612 words"
     words = norm.split()
     if not 2 <= len(words) <= MAX_TITLE_WORDS or is_nav(raw or norm) or is_nav(norm):
         return False
@@ -1096,7 +1110,7 @@ def _choose_title(candidates: list[tuple[int, str]], kept: list[Para], text: str
             score -= 1
         if re.search(_EDITION_LINE_RX, norm):  # "Press statement No. 147/2018", "Late Edition, Page A8"
             score -= 3
-        if comparison_key(norm) in ctx.title_keys:  # the page's own title: "Headline | Site"
+        if comparison_key(norm) in ctx.title_keys or _headline_label(norm):  # "Headline | Site", "Headline: X"
             score += 5
 
         masthead = B.outlet_from_masthead(norm)
