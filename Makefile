@@ -10,7 +10,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run report test test-fast nbval evaluate lab bench bench-scale lock checksums clean-venv clean-cache
+.PHONY: help setup run report test test-fast nbval evaluate frame-model lab bench bench-scale lock checksums clean-venv clean-cache
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ nbval: setup ## Re-execute the published notebooks and compare every output
 
 evaluate: setup ## Score cleaning and entities against the development corpus's gold (reports/evaluation/)
 	$(BIN)/python -m helpers.evaluate --raw-dir data/evaluation/pages --gold data/evaluation/gold.json
+
+frame-model: setup ## Retrain the frame detector's model as declared (data/validation/v2/declaration.yaml) into data/models/ (~1 min)
+	$(BIN)/python -m helpers.frame_training
 
 lab: setup ## Open JupyterLab on the notebooks with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

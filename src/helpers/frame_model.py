@@ -6,9 +6,10 @@ In: sentences with the two sentences before them (their context), the rules' fra
 gold for training (``data/validation/v2/``, ``data/validation/frames_consensus.csv``) and the
 codebook's own prose (definitions, include and exclude notes, used as labelled examples).
 Out: ``FrameModel`` — per frame, a logistic regression on [sentence embedding, context
-embedding, the rules' verdict], a decision threshold, and the declared way its verdict and the
-rules' are combined (``combine``: 'rules', 'model', 'union' or 'stacked'); saved as one
-``.npz`` file with its sha256 recorded beside it (``data/models/``).
+embedding, the rules' nine verdicts, the sentence's TF-IDF word and word-pair weights], a
+decision threshold, and the declared way its verdict and the rules' are combined
+(``combine``: 'rules', 'model', 'union' or 'stacked'); saved as one ``.npz`` file (weights,
+vocabulary and idf) with its sha256 recorded beside it (``data/models/``).
 Used by: ``helpers.framing`` (03-framing) through ``FrameModel.frames``; trained by
 ``python -m helpers.frame_training`` (``make frame-model``).
 
@@ -23,13 +24,16 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from .frames import FRAME_NAMES
 
 COMBINATIONS = ("rules", "model", "union", "stacked")
-MODEL_FORMAT = "frame-model-1"
+MODEL_FORMAT = "frame-model-2"
+# how sentences are turned into TF-IDF weights (scikit-learn's TfidfVectorizer, fixed vocabulary)
+TFIDF_OPTIONS = {"ngram_range": (1, 2), "sublinear_tf": True, "lowercase": True}
 
 
 class FrameModelError(ValueError):
@@ -57,27 +61,56 @@ def feature_matrix(sentence_vectors: np.ndarray, context: np.ndarray, rule_flags
     return np.hstack([sentence_vectors, context, rule_flags.astype(np.float32)]).astype(np.float32)
 
 
+def tfidf_vectorizer(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None, min_df: int = 2):
+    """The project's TF-IDF vectorizer: unfitted (``vocabulary`` None, to fit on training
+    text), or rebuilt from a saved vocabulary and idf."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if vocabulary is None:
+        return TfidfVectorizer(min_df=min_df, dtype=np.float64, **TFIDF_OPTIONS)
+    vectorizer = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(vocabulary)}, dtype=np.float64, **TFIDF_OPTIONS)
+    vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
+    return vectorizer
+
+
 @dataclass
 class FrameModel:
-    """Per frame: weights and bias of a logistic regression over ``feature_matrix``, a threshold
-    on its probability, and the combination with the rules declared for it."""
+    """Per frame: weights and bias of a logistic regression over ``feature_matrix`` and the
+    sentence's TF-IDF weights, a threshold on its probability, and the combination with the
+    rules declared for it."""
 
     frames: tuple[str, ...]
-    weights: np.ndarray  # (n_frames, n_features)
+    weights: np.ndarray  # (n_frames, n_dense_features + len(vocabulary))
     bias: np.ndarray  # (n_frames,)
     thresholds: np.ndarray  # (n_frames,)
     combine: dict[str, str]
     embedding: str  # helpers.embeddings.model_id() of the vectors it was trained on
+    vocabulary: tuple[str, ...] = ()
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
     meta: dict = field(default_factory=dict)
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        z = features @ self.weights.T + self.bias
+    def __post_init__(self) -> None:
+        self._vectorizer = tfidf_vectorizer(self.vocabulary, self.idf) if self.vocabulary else None
+
+    @property
+    def n_dense(self) -> int:
+        return self.weights.shape[1] - len(self.vocabulary)
+
+    def probabilities(self, features: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """(n_sentences, n_frames) probabilities from the dense features and the texts."""
+        z = features @ self.weights[:, : self.n_dense].T + self.bias
+        if self._vectorizer is not None:
+            if texts is None or len(texts) != len(features):
+                raise ValueError("this frame model reads the sentences' words: pass their texts")
+            z = z + np.asarray(self._vectorizer.transform(list(texts)) @ self.weights[:, self.n_dense:].T)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
-    def decide(self, features: np.ndarray, rule_flags: np.ndarray) -> np.ndarray:
+    def decide(self, features: np.ndarray, rule_flags: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """(n_sentences, n_frames) booleans: each frame's combination of model and rules."""
-        model = self.probabilities(features) >= self.thresholds
         rules = rule_flags.astype(bool)
+        if len(features) == 0:
+            return rules.copy()
+        model = self.probabilities(features, texts) >= self.thresholds
         out = np.zeros_like(rules)
         for j, frame in enumerate(self.frames):
             how = self.combine.get(frame, "rules")
@@ -95,10 +128,10 @@ class FrameModel:
         """Write the model (deterministic bytes) and ``<path>.sha256``; returns the sha256."""
         path = Path(path)
         header = {"format": MODEL_FORMAT, "frames": list(self.frames), "combine": self.combine,
-                  "embedding": self.embedding, "meta": self.meta}
+                  "embedding": self.embedding, "meta": self.meta, "vocabulary": list(self.vocabulary)}
         buf = io.BytesIO()
         np.savez(buf, weights=self.weights.astype(np.float64), bias=self.bias.astype(np.float64),
-                 thresholds=self.thresholds.astype(np.float64),
+                 thresholds=self.thresholds.astype(np.float64), idf=np.asarray(self.idf, dtype=np.float64),
                  header=np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8))
         data = _stable_npz(buf.getvalue())
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,8 +161,11 @@ class FrameModel:
             bad = {f: c for f, c in header["combine"].items() if c not in COMBINATIONS}
             if bad:
                 raise FrameModelError(f"{path}: unknown combination(s) {bad} (allowed: {', '.join(COMBINATIONS)})")
+            vocabulary = tuple(header.get("vocabulary", ()))
+            if npz["weights"].shape[1] < len(vocabulary) or len(npz["idf"]) != len(vocabulary):
+                raise FrameModelError(f"{path}: weights, vocabulary and idf do not fit together")
             return cls(frames, npz["weights"], npz["bias"], npz["thresholds"], header["combine"],
-                       header["embedding"], header.get("meta", {}))
+                       header["embedding"], vocabulary, npz["idf"], header.get("meta", {}))
 
 
 def _stable_npz(data: bytes) -> bytes:
