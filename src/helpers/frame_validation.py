@@ -7,7 +7,8 @@ stages exactly as the study's corpus is (same detector, same parameters); the se
 consensus (``data/validation/frames_consensus.csv``) with the frames the study run gave its
 sentences (``helpers.framing.validate_frames``).
 Out: ``coded`` tables (one row per gold sentence: its split, the coders' frames, the
-detector's), ``score_table`` (per frame precision, recall and F1 with seeded bootstrap
+detector's and the rules' alone), ``locked_test_scores`` (both test sets and their pool, for the
+detector and for the rules alone), ``score_table`` (per frame precision, recall and F1 with seeded bootstrap
 intervals over sentences, and the macro row) and ``error_rates`` (per frame sensitivity and
 specificity with the counts behind them, for ``helpers.correction``).
 Used by: notebooks/03-framing.ipynb (section 5).
@@ -15,6 +16,7 @@ Used by: notebooks/03-framing.ipynb (section 5).
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -74,19 +76,25 @@ def fresh_test(
     model_file = DEFAULT_MODEL_FILE if frame_model_file == "default" else frame_model_file
     with tempfile.TemporaryDirectory(prefix="fresh-test-") as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
-        run_stages(Path(pages_dir), work, spacy_model, Path(aliases_file))
+        quiet = logging.getLogger("trafilatura")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # its notes on the HTML pages are the cleaning's business, not this score's
+        try:
+            run_stages(Path(pages_dir), work, spacy_model, Path(aliases_file))
+        finally:
+            quiet.setLevel(level)
         paths = run_paths(Path(pages_dir), work)
         analysis = analyse_corpus(paths, target, spacy_model, aliases_file, labels_file, frames_file, model_file)
         texts = pd.read_parquet(paths.sentences, columns=["article_id", "sent_id", "text"])
         articles = pd.read_parquet(paths.articles, columns=["article_id", "source_file"])
-    found = pd.DataFrame(analysis["sentences"])[["article_id", "sent_id", "frames_all"]].merge(
+    found = pd.DataFrame(analysis["sentences"])[["article_id", "sent_id", "frames_all", "rules_all"]].merge(
         texts, on=["article_id", "sent_id"]).merge(articles, on="article_id")
-    by_key: dict[tuple[str, str], tuple[str, ...]] = {}
-    for source, text, frames in zip(found["source_file"], found["text"], found["frames_all"]):
-        by_key.setdefault((source, match_key(text)), tuple(sorted(frames)))
+    by_key: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for source, text, frames, rules in zip(found["source_file"], found["text"], found["frames_all"], found["rules_all"]):
+        by_key.setdefault((source, match_key(text)), (tuple(sorted(frames)), tuple(sorted(rules))))
     keys = [(s, match_key(t)) for s, t in zip(gold["source_file"], gold["text"])]
     missing = [t for t, k in zip(gold["text"], keys) if k not in by_key]
-    alone: dict[str, tuple[str, ...]] = {}
+    alone: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     if missing:
         model_path, _ = resolve_frame_model(model_file, frames_file)
         nlp, detector, _, _, model = _state(_Settings(spacy_model, str(aliases_file), str(labels_file), str(frames_file),
@@ -94,9 +102,11 @@ def fresh_test(
         for text, doc in zip(missing, nlp.pipe(missing)):
             rules = [detector.frames_in(doc)]
             frames = model_frames(model, [text], rules)[0] if model is not None else rules[0]
-            alone[text] = tuple(sorted(frames))
+            alone[text] = (tuple(sorted(frames)), tuple(sorted(rules[0])))
+    both = [by_key[k] if k in by_key else alone[t] for t, k in zip(gold["text"], keys)]
     return gold.assign(
-        predicted=[by_key[k] if k in by_key else alone[t] for t, k in zip(gold["text"], keys)],
+        predicted=[b[0] for b in both],
+        predicted_rules=[b[1] for b in both],
         source=["pipeline" if k in by_key else "parsed_alone" for k in keys],
     )
 
@@ -143,3 +153,36 @@ def error_rates(reference: Sequence[Sequence[str]], predicted: Sequence[Sequence
                      "sensitivity": tp / (tp + fn) if tp + fn else float("nan"),
                      "specificity": tn / (tn + fp) if tn + fp else float("nan")})
     return pd.DataFrame(rows)
+
+
+def locked_test_scores(tests: dict[str, pd.DataFrame], frame_names: Sequence[str] = FRAME_NAMES,
+                       n_boot: int = 1000, seed: int = 2024) -> pd.DataFrame:
+    """``score_table`` for each test set (``tests``: name -> coded rows with ``reference``,
+    ``predicted`` and ``predicted_rules``) and for their pool, for detector v2 and for the rules
+    alone: the rows of ``schema.FRAMES_TEST_SCORES``."""
+    pooled = pd.concat(list(tests.values()), ignore_index=True)
+    parts = []
+    for name, coded in [*tests.items(), ("pooled", pooled)]:
+        for detector, column in (("v2", "predicted"), ("rules", "predicted_rules")):
+            table = score_table(coded["reference"], coded[column], frame_names, n_boot, seed)
+            parts.append(table.assign(test_set=name, detector=detector))
+    return pd.concat(parts, ignore_index=True)
+
+
+def locked_tests(result, consensus_file: str | Path, fresh_gold_dir: str | Path | None,
+                 fresh_pages_dir: str | Path | None, **settings) -> dict[str, pd.DataFrame]:
+    """The coded rows of both locked test sets, each with ``reference`` (the coders' frames),
+    ``predicted`` (the detector's, as the study ran it) and ``predicted_rules`` (the rules'
+    alone): 'seed_test' (the seed gold's ``test`` split against its consensus coding, framed
+    in the study's run ``result``) and, when ``fresh_gold_dir`` is given, 'v2_test' (the v2
+    gold's ``test`` split, its pages framed afresh with ``settings``: target, spacy_model,
+    aliases_file, labels_file, frames_file, frame_model_file)."""
+    from .framing import validate_frames
+
+    keys = ("spacy_model", "frames_file", "aliases_file", "target")
+    _, _, seed = validate_frames(result, consensus_file, **{k: settings[k] for k in keys if k in settings})
+    tests = {"seed_test": seed[seed["split"] == "test"].rename(columns={"frames": "reference"}).reset_index(drop=True)}
+    if fresh_gold_dir is not None:
+        v2 = fresh_test(fresh_gold_dir, fresh_pages_dir, **settings)
+        tests["v2_test"] = v2.rename(columns={"frames": "reference"})
+    return tests

@@ -131,10 +131,11 @@ def analyse_article(
     targets = [(s, e) for s, e, _ in target_mentions]  # frames about the group need sentences linked to it
     frames_all = detector.frames_by_span(doc, spans, target_spans=targets)
     frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted, target_spans=targets)
+    rules_all = frames_all
     if model is not None:
         frames_all = model_frames(model, [text[s:e] for s, e in spans], frames_all)
         frames_own = model_frames(model, [_blank_spans(text, quoted, s, e) for s, e in spans], frames_own)
-    for (sent_id, start, end), f_all, f_own in zip(sentence_bounds, frames_all, frames_own):
+    for (sent_id, start, end), f_all, f_own, r_all in zip(sentence_bounds, frames_all, frames_own, rules_all):
         in_sentence = [(s, e) for s, e, _ in target_mentions if s >= start and e <= end]
         own_text = _blank_spans(text, quoted, start, end)
         out.sentences.append(
@@ -143,6 +144,7 @@ def analyse_article(
                 "sent_id": int(sent_id),
                 "frames_all": tuple(sorted(f_all)),
                 "frames_own": tuple(sorted(f_own)),
+                "rules_all": tuple(sorted(r_all)),  # the rules' frames alone (for validation)
                 "has_own_text": any(ch.isalnum() for ch in own_text),
                 "target_all": bool(in_sentence),
                 "target_own": any(not inside_any(s, e, quoted) for s, e in in_sentence),
@@ -648,7 +650,7 @@ def run_framing(
         df = df.astype({c: bool for c in columns if c in BOOL_COLUMNS})
         return df.assign(author=df["article_id"].map(author_of))
 
-    sent_df = with_author(sent_rows, ["article_id", "sent_id", "frames_all", "frames_own", "has_own_text",
+    sent_df = with_author(sent_rows, ["article_id", "sent_id", "frames_all", "frames_own", "rules_all", "has_own_text",
                                       "target_all", "target_own", "compound_all", "compound_own"])
     mention_df = with_author(mention_rows, ["article_id", "start_char", "end_char", "alias_class", "in_quote"])
     label_df = with_author(label_rows, ["article_id", "mention_start", "relation", "term", "label_class", "polarity",
@@ -788,17 +790,31 @@ def write_validation_tables(paths: Paths, scores: pd.DataFrame, agreement: pd.Da
     return out
 
 
+def write_test_tables(paths: Paths, test_scores: pd.DataFrame | None, corrected: pd.DataFrame | None) -> dict[str, Path]:
+    """Write the locked-test scores and the corrected frame shares through their contracts
+    (with no row when they do not apply, so no table of an earlier run stays behind)."""
+    out = {"frames_test_scores": paths.processed_dir / "frames_test_scores.csv",
+           "framing_frames_corrected": paths.processed_dir / "framing_frames_corrected.csv"}
+    empty = lambda table: pd.DataFrame(columns=table.names)  # noqa: E731
+    write_csv(empty(schema.FRAMES_TEST_SCORES) if test_scores is None else test_scores, out["frames_test_scores"],
+              schema.FRAMES_TEST_SCORES)
+    write_csv(empty(schema.FRAMING_FRAMES_CORRECTED) if corrected is None else corrected,
+              out["framing_frames_corrected"], schema.FRAMING_FRAMES_CORRECTED)
+    return out
+
+
 # --- tables for the notebook -------------------------------------------------------------------
 
 
-def _pipeline_sentences(result: FramingResult, keys: set[str]) -> pd.DataFrame:
-    """text and frames (all voices) of the corpus sentences whose ``match_key`` is in ``keys``,
-    reading the sentences' text a batch at a time."""
+def _pipeline_sentences(result: FramingResult, keys: set[str], column: str = "frames_all") -> pd.DataFrame:
+    """text and frames (all voices; ``column``: the detector's, or 'rules_all' for the rules'
+    alone) of the corpus sentences whose ``match_key`` is in ``keys``, reading the sentences'
+    text a batch at a time."""
     parts = []
     for batch in iter_parquet(result.sentences_file, ["article_id", "sent_id", "text"]):
         parts.append(batch[batch["text"].map(match_key).isin(keys)])
     texts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["article_id", "sent_id", "text"])
-    frames = result.sentences[["article_id", "sent_id", "frames_all"]].rename(columns={"frames_all": "frames"})
+    frames = result.sentences[["article_id", "sent_id", column]].rename(columns={column: "frames"})
     # in the order of result.sentences (the articles' order), as the first match of a key wins
     return frames.merge(texts, on=["article_id", "sent_id"], how="inner")[["text", "frames"]]
 
@@ -826,7 +842,10 @@ def validate_frames(
     nlp = build_nlp(spacy_model, Path(aliases_file))
     detector = FrameDetector(nlp.vocab, load_codebook(frames_file), load_linkage(frames_file, target))
     gold = load_gold(gold_file, tuple(detector.frame_names))
-    coded = detect_gold(gold, detector, nlp, _pipeline_sentences(result, set(gold["text"].map(match_key))))
+    keys = set(gold["text"].map(match_key))
+    coded = detect_gold(gold, detector, nlp, _pipeline_sentences(result, keys))
+    rules = detect_gold(gold, detector, nlp, _pipeline_sentences(result, keys, "rules_all"))
+    coded = coded.assign(predicted_rules=rules["predicted"].tolist())
     return validation_table(coded, detector.frame_names), validation_errors(coded), coded
 
 
@@ -849,6 +868,17 @@ def with_interval(table: pd.DataFrame, column: str, voice: str = "own", digits: 
               for s, lo, hi in zip(t["share"], t["ci_low"], t["ci_high"])]
     )
     return cells.pivot(index="author", columns=column, values="cell")
+
+
+def corrected_wide(corrected: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """author x frame view of ``correction.corrected_shares``: "raw -> corrected [low, high]"."""
+    def cell(r) -> str:
+        if pd.isna(r.corrected_share):
+            return f"{r.share:.{digits}f} -> n/a"
+        return (f"{r.share:.{digits}f} -> {r.corrected_share:.{digits}f} "
+                f"[{r.corrected_ci_low:.{digits}f}, {r.corrected_ci_high:.{digits}f}]")
+    t = corrected.assign(cell=[cell(r) for r in corrected.itertuples()])
+    return t.pivot(index="author", columns="frame", values="cell")[list(dict.fromkeys(corrected["frame"]))]
 
 
 def author_overview(result: FramingResult) -> pd.DataFrame:

@@ -426,7 +426,54 @@ CODER_AGREEMENT = Table(
     sort=("subset", "frame"),
 )
 
-VALIDATION_TABLES = (FRAMES_VALIDATION, CODER_AGREEMENT)
+FRAMES_TEST_SCORES = Table(
+    "frames_test_scores",
+    (
+        _c("test_set", "string", "locked test sentences scored: 'v2_test' (the v2 gold's test pages, synthetic), "
+           "'seed_test' (the seed gold's test split, real text, consensus coding) or 'pooled' (both)"),
+        _c("detector", "string", "'v2' (the rules + the declared model, as the study ran) or 'rules' (the rules alone)"),
+        _c("frame", "string", "frame, or 'macro' (F1 averaged over the frames; counts summed)"),
+        _c("n_sentences", "int64", "gold sentences scored"),
+        _c("support", "int64", "sentences the coders give the frame"),
+        _c("tp", "int64", "sentences where coders and detector both have the frame"),
+        _c("fp", "int64", "sentences where only the detector has it"),
+        _c("fn", "int64", "sentences where only the coders have it"),
+        _c("precision", "float64", "tp / (tp + fp); null when the detector never gives the frame", nullable=True),
+        _c("recall", "float64", "tp / (tp + fn); null when the coders never give the frame", nullable=True),
+        _c("f1", "float64", "2 tp / (2 tp + fp + fn); macro rows: the mean over the frames"),
+        _c("f1_ci_low", "float64", "lower end of the 95% bootstrap interval of F1, sentences resampled (seeded)", nullable=True),
+        _c("f1_ci_high", "float64", "upper end of the 95% bootstrap interval of F1, sentences resampled (seeded)", nullable=True),
+    ),
+    key=("test_set", "detector", "frame"),
+    sort=("test_set", "detector", "frame"),
+)
+
+FRAMING_FRAMES_CORRECTED = Table(
+    "framing_frames_corrected",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("frame", "string", "frame from the frame codebook"),
+        _c("n_base", "int64", "the writer's sentences (own voice: those with text outside quotation marks)"),
+        _c("n_sentences", "int64", "sentences the detector marks with the frame"),
+        _c("share", "float64", "raw share: n_sentences / n_base", nullable=True),
+        _c("ci_low", "float64", "lower end of the raw share's " + _CI, nullable=True),
+        _c("ci_high", "float64", "upper end of the raw share's " + _CI, nullable=True),
+        _c("corrected_share", "float64", "Rogan-Gladen share corrected for the detector's sensitivity and specificity "
+           "(clipped to [0, 1]; null when sensitivity + specificity <= 1)", nullable=True),
+        _c("corrected_ci_low", "float64", "lower end of the 95% double-bootstrap interval (the writer's articles and "
+           "sentences, and the gold sentences, resampled; seeded)", nullable=True),
+        _c("corrected_ci_high", "float64", "upper end of that interval", nullable=True),
+        _c("sensitivity", "float64", "share of the gold's frame sentences the detector marks (pooled locked test sentences)",
+           nullable=True),
+        _c("specificity", "float64", "share of the gold's other sentences the detector leaves unmarked", nullable=True),
+        _c("usable_draws", "float64", "share of bootstrap draws where the correction is defined", nullable=True),
+        _c("voice", "string", _VOICE),
+    ),
+    key=("author", "voice", "frame"),
+    sort=("author", "voice", "frame"),
+)
+
+VALIDATION_TABLES = (FRAMES_VALIDATION, CODER_AGREEMENT, FRAMES_TEST_SCORES, FRAMING_FRAMES_CORRECTED)
 
 FRAMING_TABLES = (FRAMING_NAMING, FRAMING_LABELS, FRAMING_FRAMES, SENTENCE_FRAMES, DISTINCTIVE_TERMS,
                   STANCE, QUOTES, QUOTED_SHARE, AUTHOR_SIMILARITY)

@@ -57,12 +57,29 @@ def ratio_ci(
     ratio is a mean). Empty input or a zero denominator gives NaN everywhere.
     The same ``seed`` always gives the same interval.
     """
+    estimate, stats, n_units, n_groups = ratio_draws(groups, numerators, denominators, n_boot, seed)
+    stats = stats[~np.isnan(stats)]
+    alpha = (1 - level) / 2
+    low, high = np.quantile(stats, [alpha, 1 - alpha]) if len(stats) else (np.nan, np.nan)
+    return RatioCI(estimate, float(low), float(high), n_units, n_groups)
+
+
+def ratio_draws(
+    groups: Sequence,
+    numerators: Sequence[float],
+    denominators: Sequence[float] | None = None,
+    n_boot: int = 1000,
+    seed: int = 2024,
+) -> tuple[float, np.ndarray, int, int]:
+    """(estimate, the ``n_boot`` two-stage bootstrap draws of the ratio, rows, groups): what
+    ``ratio_ci`` takes its interval from, for measures built on the ratio (the corrected
+    shares of ``helpers.correction``). A draw may be NaN (an empty denominator)."""
     num = np.asarray(numerators, dtype=float)
     den = np.ones_like(num) if denominators is None else np.asarray(denominators, dtype=float)
     if len(num) != len(den) or len(num) != len(groups):
         raise ValueError("groups, numerators and denominators must have the same length")
     if len(num) == 0 or den.sum() == 0:
-        return RatioCI(float("nan"), float("nan"), float("nan"), len(num), 0)
+        return float("nan"), np.full(n_boot, np.nan), len(num), 0
     estimate = float(num.sum() / den.sum())
     # Rows grouped by article, articles in sorted order, so the draw depends only on the data.
     unique, inverse = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
@@ -74,10 +91,7 @@ def ratio_ci(
         stats = _draws_two_values(pairs, num, den, inverse, sizes, n_boot, rng)
     else:
         stats = _draws_rows(num[order], den[order], sizes, n_boot, rng)
-    stats = stats[~np.isnan(stats)]
-    alpha = (1 - level) / 2
-    low, high = np.quantile(stats, [alpha, 1 - alpha]) if len(stats) else (np.nan, np.nan)
-    return RatioCI(estimate, float(low), float(high), len(num), len(unique))
+    return estimate, stats, len(num), len(unique)
 
 
 def _draws_rows(num: np.ndarray, den: np.ndarray, sizes: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
