@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     declaration = read_yaml(DECLARATION_FILE)["model"]
     model = train_final(data, declaration)
     digest = model.save(MODEL_FILE)
-    print(f"wrote {MODEL_FILE.relative_to(P.PROJ_ROOT)} (sha256 {digest[:12]}...)")
+    print(f"wrote {MODEL_FILE} (sha256 {digest[:12]}...)")
     return 0
 
 
