@@ -102,11 +102,13 @@ def _run_backend(backend: str, n_articles: int, seed: int, model: str, aliases: 
 
 
 def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_size: int, n_workers: int,
-                 out_dir: Path, step: str) -> dict:
+                 out_dir: Path, step: str, frame_model: str = "default") -> dict:
     """The framing stage on the synthetic corpus, in two fresh processes: ``prepare`` writes
     articles.parquet (articles spread over ``SYNTHETIC_WRITERS`` writers) and runs the entity
     stage (not measured; a Doc cache already in ``out_dir`` is used); ``measure`` runs
-    ``run_framing`` with the study's defaults and reports its time and peak memory."""
+    ``run_framing`` with the study's defaults in ``n_workers`` processes and reports its time,
+    CPU and peak memory (this process and its largest worker). ``frame_model``: 'default' (the
+    project's detector v2), 'none' (the rules alone) or a model file."""
     from . import schema
     from .framing import run_framing
     from .io import write_parquet
@@ -124,17 +126,23 @@ def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_si
         summary = run_entities(articles, paths, model, aliases, batch_size, n_workers)
         multiprocessing.active_children()
         return {"n_parsed": summary.n_parsed, "n_cache_hits": summary.n_cache_hits}
+    from .framing import DEFAULT_MODEL_FILE
+
+    model_file = {"default": DEFAULT_MODEL_FILE, "none": None}.get(frame_model, frame_model)
     start = time.perf_counter()
-    cpu = cpu_seconds(resource.RUSAGE_SELF)
-    result = run_framing(paths, spacy_model=model, aliases_file=aliases)
+    cpu = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
+    result = run_framing(paths, spacy_model=model, aliases_file=aliases, frame_model_file=model_file, n_workers=n_workers)
     seconds = time.perf_counter() - start
     return {
         "n_articles": n_articles,
         "n_writers": len(result.authors),
         "n_sentences": len(result.sentences),
+        "n_workers": n_workers,
+        "detector": result.detector,
         "seconds": round(seconds, 1),
-        "cpu_seconds": round(cpu_seconds(resource.RUSAGE_SELF) - cpu, 1),
+        "cpu_seconds": round(cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu, 1),
         "peak_rss_mib": round(peak_rss_kib() / 1024, 1),
+        "peak_rss_mib_largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "articles_parquet_mib": round(paths.articles.stat().st_size / 2**20, 1),
     }
 
@@ -142,7 +150,8 @@ def _run_framing(n_articles: int, seed: int, model: str, aliases: Path, batch_si
 def _child(command: str, args: argparse.Namespace, work_dir: str, **extra: str) -> dict:
     cmd = [sys.executable, "-m", "helpers.bench", command, "--articles", str(args.articles),
            "--seed", str(args.seed), "--model", args.model, "--aliases", str(args.aliases),
-           "--batch-size", str(args.batch_size), "--workers", str(args.workers), "--work-dir", work_dir]
+           "--batch-size", str(args.batch_size), "--workers", str(args.workers), "--work-dir", work_dir,
+           "--frame-model", args.frame_model]
     for k, v in extra.items():
         cmd += [f"--{k}", v]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -223,6 +232,8 @@ def add_arguments(p: argparse.ArgumentParser, child: bool) -> None:
     p.add_argument("--model", default=DEFAULT_MODEL, help=f"spaCy pipeline (default {DEFAULT_MODEL})")
     p.add_argument("--aliases", default=str(P.LEXICONS_DIR / "aliases.csv"), help="alias lexicon")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"nlp.pipe batch size (default {DEFAULT_BATCH_SIZE})")
+    p.add_argument("--frame-model", default="default",
+                   help="framing: 'default' (detector v2), 'none' (the rules alone) or a model file")
     if child:
         p.add_argument("--work-dir", required=True)
         p.add_argument("--step", choices=("prepare", "measure"), default="measure")
@@ -236,7 +247,7 @@ def add_arguments(p: argparse.ArgumentParser, child: bool) -> None:
 def child_main(args: argparse.Namespace) -> int:
     if args.command == "_scale_framing":
         print(json.dumps(_run_framing(args.articles, args.seed, args.model, Path(args.aliases), args.batch_size,
-                                      args.workers, Path(args.work_dir), args.step), sort_keys=True))
+                                      args.workers, Path(args.work_dir), args.step, args.frame_model), sort_keys=True))
         return 0
     result = _run_backend(args.backend, args.articles, args.seed, args.model, Path(args.aliases), args.batch_size,
                           args.workers, Path(args.work_dir))
