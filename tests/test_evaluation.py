@@ -187,6 +187,29 @@ def test_the_second_development_pages_meet_every_cleaning_target(tmp_path):
     assert missed.empty, "cleaning targets missed on round 2:\n" + missed.to_string() + "\n" + failures.to_string()
 
 
+# Rounds 3 and 4 were scored once unseen and then used for development; they do not meet the
+# targets (README, "Measuring the cleaning"). Held to the scores they have now, so that a rule
+# change that loses ground on layouts beyond the first 60 pages fails here.
+LATER_ROUND_FLOORS = {
+    "round3": {"articles_per_page": 0.95, "title": 0.91, "author_precision": 1.0, "author_recall": 1.0,
+               "date": 0.91, "outlet": 0.75, "body_words_kept": 0.999, "trap_authors": 0},
+    "round4": {"articles_per_page": 1.0, "title": 0.68, "author_precision": 1.0, "author_recall": 0.63,
+               "date": 0.81, "outlet": 0.68, "body_words_kept": 0.978, "trap_authors": 0},
+}
+LATER_ROUND_FURNITURE_CEILING = {"round3": 0.042, "round4": 0.029}
+
+
+@pytest.mark.parametrize("round_name", sorted(LATER_ROUND_FLOORS))
+def test_later_development_rounds_keep_their_scores(round_name, tmp_path):
+    folder = E.DEFAULT_GOLD.parent / round_name
+    scores, _, _ = E.evaluate(folder / "gold.json", tmp_path, folder / "pages", entities=False)
+    value = dict(zip(scores["measure"], scores["value"]))
+    lost = {m: (value[m], floor) for m, floor in LATER_ROUND_FLOORS[round_name].items()
+            if (value[m] > floor if m == "trap_authors" else value[m] < floor - 1e-9)}
+    assert not lost, f"{round_name}: measures fell below their recorded level (value, floor): {lost}"
+    assert value["furniture_in_articles"] <= LATER_ROUND_FURNITURE_CEILING[round_name] + 1e-9
+
+
 @pytest.mark.e2e
 def test_the_development_pages_meet_every_target(dev_run):
     scores, by_kind, _ = E.score(E.load_gold(E.DEFAULT_GOLD), E.read_run(dev_run))
