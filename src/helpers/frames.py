@@ -335,6 +335,17 @@ class FrameDetector:
         target's mentions (e.g. from ``entities.parquet``); None reads them
         from the Doc's entities (``target_mentions``).
         """
+        return [set(cues) for cues in self.cues_by_span(doc, spans, exclude_spans, target_spans)]
+
+    def cues_by_span(
+        self,
+        doc: Doc,
+        spans: Sequence[tuple[int, int]],
+        exclude_spans: Sequence[tuple[int, int]] = (),
+        target_spans: Sequence[tuple[int, int]] | None = None,
+    ) -> list[dict[str, list[tuple[int, int]]]]:
+        """``frames_by_span`` with the evidence: for each span, frame -> the (start_char,
+        end_char) of the cues that made it count (the words to highlight), in text order."""
         target_chars = self.target_mentions(doc) if target_spans is None else list(target_spans)
         linked = self.linked_spans(doc, spans, target_chars)
         cues = []
@@ -345,14 +356,13 @@ class FrameDetector:
             if self.codebook[frame].agent_check and self.other_agent(doc[s:e], target_chars):
                 continue
             cues.append((frame, start_char, end_char))
-        out: list[set[str]] = []
+        out: list[dict[str, list[tuple[int, int]]]] = []
         for (start, end), is_linked in zip(spans, linked):
-            out.append(
-                {
-                    f for f, s, e in cues
-                    if s >= start and e <= end and (is_linked or not self.codebook[f].requires_target)
-                }
-            )
+            found: dict[str, list[tuple[int, int]]] = {}
+            for f, s, e in cues:
+                if s >= start and e <= end and (is_linked or not self.codebook[f].requires_target):
+                    found.setdefault(f, []).append((s, e))
+            out.append(found)
         return out
 
     # --- target linkage ----------------------------------------------------------------------

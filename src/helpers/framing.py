@@ -62,7 +62,7 @@ from .stats import ratio_ci
 
 VOICES = ("all", "own")
 # per-sentence, per-mention and per-label flags (the rows' boolean columns)
-BOOL_COLUMNS = ("has_own_text", "target_all", "target_own", "in_quote")
+BOOL_COLUMNS = ("has_own_text", "target_all", "target_own", "in_quote", "in_all", "in_own")
 # VADER's conventional thresholds (Hutto & Gilbert 2014): compound <= -0.05 negative, >= 0.05 positive.
 VADER_NEGATIVE = -0.05
 VADER_POSITIVE = 0.05
@@ -72,6 +72,7 @@ OUTPUT_FILES = {
     "labels": "framing_labels.csv",
     "frames": "framing_frames.csv",
     "sentence_frames": "sentence_frames.parquet",
+    "evidence": "evidence.parquet",
     "distinctive_terms": "distinctive_terms.csv",
     "stance": "stance.csv",
     "quotes": "quotes.csv",
@@ -97,6 +98,7 @@ class ArticleAnalysis:
     labels: list[dict] = field(default_factory=list)  # one per label hit
     quotes: list[dict] = field(default_factory=list)  # one per direct quotation
     terms: dict[str, Counter] = field(default_factory=dict)  # voice -> lemma counts
+    evidence: list[dict] = field(default_factory=list)  # one per piece of evidence (``_evidence_row``)
     quoted_share: float = 0.0
     n_quoted_spans: int = 0
 
@@ -129,15 +131,34 @@ def analyse_article(
 
     spans = [(s, e) for _, s, e in sentence_bounds]
     targets = [(s, e) for s, e, _ in target_mentions]  # frames about the group need sentences linked to it
-    frames_all = detector.frames_by_span(doc, spans, target_spans=targets)
-    frames_own = detector.frames_by_span(doc, spans, exclude_spans=quoted, target_spans=targets)
-    rules_all = frames_all
+    cues_all = detector.cues_by_span(doc, spans, target_spans=targets)
+    cues_own = detector.cues_by_span(doc, spans, exclude_spans=quoted, target_spans=targets)
+    rules_all, rules_own = [set(c) for c in cues_all], [set(c) for c in cues_own]
+    frames_all, frames_own = rules_all, rules_own
+    probs_all = probs_own = [{} for _ in spans]
     if model is not None:
-        frames_all = model_frames(model, [text[s:e] for s, e in spans], frames_all)
-        frames_own = model_frames(model, [_blank_spans(text, quoted, s, e) for s, e in spans], frames_own)
-    for (sent_id, start, end), f_all, f_own, r_all in zip(sentence_bounds, frames_all, frames_own, rules_all):
+        frames_all, probs_all = model_decisions(model, [text[s:e] for s, e in spans], rules_all)
+        frames_own, probs_own = model_decisions(model, [_blank_spans(text, quoted, s, e) for s, e in spans], rules_own)
+    for k, ((sent_id, start, end), f_all, f_own, r_all) in enumerate(zip(sentence_bounds, frames_all, frames_own, rules_all)):
         in_sentence = [(s, e) for s, e, _ in target_mentions if s >= start and e <= end]
         own_text = _blank_spans(text, quoted, start, end)
+        target_all = bool(in_sentence)
+        target_own = any(not inside_any(s, e, quoted) for s, e in in_sentence)
+        for frame in sorted(f_all | f_own):
+            own = frame in f_own  # the frame stands in the writer's own words
+            cues = (cues_own if own else cues_all)[k].get(frame, [])
+            prob = (probs_own if own else probs_all)[k].get(frame)
+            by_rules = frame in (rules_own if own else rules_all)[k]
+            by_model = prob is not None and prob >= float(model.thresholds[list(model.frames).index(frame)])
+            out.evidence.append(_evidence_row(
+                "frame", frame, article_id, sent_id, start, end, cues, text, own, frame in f_all, own,
+                target_all, target_own, detector="both" if by_rules and by_model else "model" if by_model else "rules",
+                score=prob))
+        compound_all = sentiment.polarity_scores(text[start:end])["compound"]
+        if target_all:
+            out.evidence.append(_evidence_row(
+                "stance", "tone", article_id, sent_id, start, end, in_sentence, text, target_own, True, target_own,
+                target_all, target_own, score=compound_all))
         out.sentences.append(
             {
                 "article_id": article_id,
@@ -146,14 +167,17 @@ def analyse_article(
                 "frames_own": tuple(sorted(f_own)),
                 "rules_all": tuple(sorted(r_all)),  # the rules' frames alone (for validation)
                 "has_own_text": any(ch.isalnum() for ch in own_text),
-                "target_all": bool(in_sentence),
-                "target_own": any(not inside_any(s, e, quoted) for s, e in in_sentence),
-                "compound_all": sentiment.polarity_scores(text[start:end])["compound"],
+                "target_all": target_all,
+                "target_own": target_own,
+                "compound_all": compound_all,
                 "compound_own": sentiment.polarity_scores(own_text)["compound"] if own_text.strip() else np.nan,
             }
         )
 
+    sentence_of = _sentence_finder(sentence_bounds)
+    mention_end = {int(s): int(e) for s, e, _ in target_mentions}
     for start, end, alias_class in target_mentions:
+        in_quote = inside_any(start, end, quoted)
         out.mentions.append(
             {
                 "article_id": article_id,
@@ -161,9 +185,12 @@ def analyse_article(
                 "end_char": int(end),
                 # the alias class, or for an actor without classes the name as written
                 "alias_class": naming_key(alias_class, text[start:end]),
-                "in_quote": inside_any(start, end, quoted),
+                "in_quote": in_quote,
             }
         )
+        sent_id, s0, e0 = sentence_of(start)
+        out.evidence.append(_evidence_row("naming", out.mentions[-1]["alias_class"], article_id, sent_id, s0, e0,
+                                          [(start, end)], text, not in_quote, True, not in_quote))
 
     for hit in extract_labels(doc, [(s, e) for s, e, _ in target_mentions], lexicon):
         out.labels.append(
@@ -181,6 +208,12 @@ def analyse_article(
                 "in_quote": inside_any(hit.start_char, hit.end_char, quoted),
             }
         )
+        own = not out.labels[-1]["in_quote"]
+        sent_id, s0, e0 = sentence_of(hit.start_char)
+        mention = [(hit.mention_start, mention_end[hit.mention_start])] if hit.mention_start in mention_end else []
+        out.evidence.append(_evidence_row("label", hit.label_class, article_id, sent_id, s0, e0,
+                                          [(hit.start_char, hit.end_char), *mention], text, own, True, own,
+                                          relation=hit.relation))
 
     for i, q in enumerate(direct_quotations(doc, quoted)):
         out.quotes.append(
@@ -195,6 +228,10 @@ def analyse_article(
                 "text": q.text,
             }
         )
+        sent_id, _, _ = sentence_of(q.start_char)
+        out.evidence.append(_evidence_row("quote", q.speaker or "(no speaker found)", article_id, sent_id,
+                                          q.start_char, q.end_char, [(q.start_char, q.end_char)], text, False, True,
+                                          False, relation=q.reporting_verb))
     out.terms = {"all": term_counts(doc), "own": term_counts(doc, exclude_spans=quoted)}
     return out
 
@@ -204,13 +241,60 @@ def model_frames(model: FrameModel, texts: Sequence[str], rule_frames: Sequence[
     own voice): the model reads each sentence, the two before it and the rules' verdicts, and
     each frame combines its verdict with the rules' as declared. A sentence without words
     (all of it quoted) has no frame."""
+    return model_decisions(model, texts, rule_frames)[0]
+
+
+def model_decisions(model: FrameModel, texts: Sequence[str],
+                    rule_frames: Sequence[set[str]]) -> tuple[list[set[str]], list[dict[str, float]]]:
+    """``model_frames`` and, per sentence, the model's probability for each frame."""
     names = list(model.frames)
     flags = np.array([[f in r for f in names] for r in rule_frames], dtype=np.int8).reshape(len(texts), len(names))
     vectors = embed(list(texts))
     features = feature_matrix(vectors, context_vectors(vectors, np.zeros(len(texts), dtype=np.int64)), flags)
     decided = model.decide(features, flags, list(texts))
-    return [{f for f, on in zip(names, row) if on} if any(ch.isalnum() for ch in t) else set()
-            for t, row in zip(texts, decided)]
+    probs = model.probabilities(features, list(texts)) if len(texts) else np.zeros((0, len(names)))
+    frames = [{f for f, on in zip(names, row) if on} if any(ch.isalnum() for ch in t) else set()
+              for t, row in zip(texts, decided)]
+    return frames, [dict(zip(names, row.tolist())) for row in probs]
+
+
+EVIDENCE_COLUMNS = ("kind", "category", "article_id", "sent_id", "start_char", "end_char", "cue_spans", "cue",
+                    "voice", "in_all", "in_own", "target_all", "target_own", "detector", "score", "relation")
+
+
+def _evidence_row(kind: str, category: str, article_id: str, sent_id: int, start: int, end: int,
+                  cues: Sequence[tuple[int, int]], text: str, own: bool, in_all: bool, in_own: bool,
+                  target_all: bool = False, target_own: bool = False, detector: str | None = None,
+                  score: float | None = None, relation: str | None = None) -> dict:
+    """One row of the evidence table (``schema.EVIDENCE``): the passage (``start``/``end``,
+    offsets into the article's text), the words that triggered the measure (``cues``), and
+    which tables it counts in (``in_all``, ``in_own``; for frames also the target scopes)."""
+    cues = sorted({(int(s), int(e)) for s, e in cues if e > s})
+    return {
+        "kind": kind, "category": str(category), "article_id": article_id, "sent_id": int(sent_id),
+        "start_char": int(start), "end_char": int(end),
+        "cue_spans": ";".join(f"{s}-{e}" for s, e in cues), "cue": " | ".join(text[s:e] for s, e in cues),
+        "voice": "own" if own else "quoted", "in_all": bool(in_all), "in_own": bool(in_own),
+        "target_all": bool(target_all), "target_own": bool(target_own), "detector": detector,
+        "score": np.nan if score is None else float(score), "relation": relation,
+    }
+
+
+def _sentence_finder(sentence_bounds: Sequence[tuple[int, int, int]]):
+    """char offset -> (sent_id, start_char, end_char) of the sentence holding it (the nearest
+    sentence before it when it falls between two: a quotation's opening mark)."""
+    starts = [s for _, s, _ in sentence_bounds]
+
+    def find(offset: int) -> tuple[int, int, int]:
+        from bisect import bisect_right
+
+        i = max(0, bisect_right(starts, offset) - 1)
+        if not sentence_bounds:
+            return -1, offset, offset
+        sent_id, s, e = sentence_bounds[i]
+        return int(sent_id), int(s), int(e)
+
+    return find
 
 
 def _blank_spans(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
@@ -400,6 +484,7 @@ class FramingResult:
     label_hits: pd.DataFrame
     frames: pd.DataFrame
     sentence_frames: pd.DataFrame
+    evidence: pd.DataFrame  # one row per piece of evidence behind a count (schema.EVIDENCE)
     distinctive_terms: pd.DataFrame
     stance: pd.DataFrame
     quotes: pd.DataFrame
@@ -453,6 +538,7 @@ class _BatchResult:
     labels: list[dict] = field(default_factory=list)
     quotes: list[dict] = field(default_factory=list)
     shares: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
     terms: dict[tuple[str, str], Counter] = field(default_factory=dict)  # (voice, author) -> lemma counts
 
 
@@ -489,6 +575,7 @@ def _analyse_batch(settings: _Settings, batch: pd.DataFrame, bounds: dict[str, l
         out.mentions += analysis.mentions
         out.labels += analysis.labels
         out.quotes += analysis.quotes
+        out.evidence += analysis.evidence
         out.shares.append({"article_id": article_id, "n_quoted_spans": analysis.n_quoted_spans,
                            "n_direct_quotes": len(analysis.quotes), "quoted_share": analysis.quoted_share})
         for voice, counts in analysis.terms.items():
@@ -578,9 +665,9 @@ def analyse_corpus(
             yield settings, batch, bounds, mentions, {a: author_of[a] for a in ids}
 
     out = {"articles": articles, "author_of": author_of, "sentences": [], "mentions": [], "labels": [],
-           "quotes": [], "shares": [], "terms": {}}
+           "quotes": [], "shares": [], "evidence": [], "terms": {}}
     for part in _map_in_order(_analyse_batch, jobs(), n_workers):
-        for key in ("sentences", "mentions", "labels", "quotes", "shares"):
+        for key in ("sentences", "mentions", "labels", "quotes", "shares", "evidence"):
             out[key] += getattr(part, key)
         for key, counts in part.terms.items():
             out["terms"].setdefault(key, Counter()).update(counts)
@@ -658,6 +745,7 @@ def run_framing(
     quote_df = with_author(quote_rows, ["article_id", "quote_id", "start_char", "end_char", "speaker",
                                         "reporting_verb", "n_words", "text"])
     share_df = with_author(share_rows, ["article_id", "n_quoted_spans", "n_direct_quotes", "quoted_share"])
+    evidence_df = with_author(analysis["evidence"], list(EVIDENCE_COLUMNS))
 
     def author_terms(voice: str) -> pd.DataFrame:
         rows = [(a, t, n) for (v, a), c in term_totals.items() if v == voice for t, n in c.items()]
@@ -685,6 +773,7 @@ def run_framing(
         label_hits=label_df[label_df["author"].isin(chosen)].reset_index(drop=True),
         frames=frames,
         sentence_frames=sentence_frames_table(sent_df),
+        evidence=evidence_df[evidence_df["author"].isin(chosen)].reset_index(drop=True),
         distinctive_terms=terms,
         stance=stance,
         quotes=quote_df,
@@ -709,6 +798,7 @@ def write_framing_tables(result: FramingResult) -> None:
     result.labels = write_csv(result.labels, out["labels"], schema.FRAMING_LABELS)
     result.frames = write_csv(result.frames, out["frames"], schema.FRAMING_FRAMES)
     result.sentence_frames = write_parquet(result.sentence_frames, out["sentence_frames"], schema.SENTENCE_FRAMES)
+    result.evidence = write_parquet(result.evidence, out["evidence"], schema.EVIDENCE)
     result.distinctive_terms = write_csv(result.distinctive_terms, out["distinctive_terms"], schema.DISTINCTIVE_TERMS)
     result.stance = write_csv(result.stance, out["stance"], schema.STANCE)
     result.quotes = write_csv(result.quotes, out["quotes"], schema.QUOTES)

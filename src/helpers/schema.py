@@ -304,6 +304,36 @@ SENTENCE_FRAMES = Table(
     sort=("article_id", "sent_id", "voice", "frame"),
 )
 
+EVIDENCE = Table(
+    "evidence",
+    (
+        _c("author", "string", "writer ('unattributed' when the page names none)"),
+        _c("kind", "string", "the measure: 'frame', 'naming', 'label', 'stance' (a sentence naming the target, with its "
+           "tone) or 'quote' (a direct quotation)"),
+        _c("category", "string", "frame name, alias class (or the name as written), label class, 'tone', or the "
+           "quotation's speaker"),
+        _c("article_id", "string", "article (articles.article_id)"),
+        _c("sent_id", "int64", "sentence the evidence is in (sentences.sent_id; for a quotation, where it starts)"),
+        _c("start_char", "int64", "start of the passage shown (the sentence; a quotation: the quotation) in articles.text"),
+        _c("end_char", "int64", "end of that passage (exclusive)"),
+        _c("cue_spans", "string", "the words that triggered the measure, as 'start-end' offsets into articles.text joined "
+           "by ';' (a frame's cue words, the mention, the label word and its mention, the target's mentions); empty "
+           "when a model decided without a cue"),
+        _c("cue", "string", "the text of those words, joined by ' | '"),
+        _c("voice", "string", "'own' (the evidence stands in the writer's own words) or 'quoted' (only inside quotation marks)"),
+        _c("in_all", "bool", "counts in the voice='all' rows of its table (framing_frames, framing_naming, framing_labels)"),
+        _c("in_own", "bool", "counts in the voice='own' rows"),
+        _c("target_all", "bool", "frame and stance rows: the sentence names the target (scope target_sentences, all voice)"),
+        _c("target_own", "bool", "frame and stance rows: it names the target outside quotation marks (own voice)"),
+        _c("detector", "string", "frame rows: what marked the frame: 'rules' (a cue), 'model' or 'both'", nullable=True),
+        _c("score", "float64", "frame rows: the model's probability for the frame (null without a model); stance rows: "
+           "the sentence's VADER compound score", nullable=True),
+        _c("relation", "string", "label rows: the dependency relation to the mention; quote rows: the reporting verb",
+           nullable=True),
+    ),
+    sort=("author", "kind", "category", "article_id", "start_char", "cue_spans", "voice"),
+)
+
 DISTINCTIVE_TERMS = Table(
     "distinctive_terms",
     (
@@ -475,7 +505,7 @@ FRAMING_FRAMES_CORRECTED = Table(
 
 VALIDATION_TABLES = (FRAMES_VALIDATION, CODER_AGREEMENT, FRAMES_TEST_SCORES, FRAMING_FRAMES_CORRECTED)
 
-FRAMING_TABLES = (FRAMING_NAMING, FRAMING_LABELS, FRAMING_FRAMES, SENTENCE_FRAMES, DISTINCTIVE_TERMS,
+FRAMING_TABLES = (FRAMING_NAMING, FRAMING_LABELS, FRAMING_FRAMES, SENTENCE_FRAMES, EVIDENCE, DISTINCTIVE_TERMS,
                   STANCE, QUOTES, QUOTED_SHARE, AUTHOR_SIMILARITY)
 TABLES.update({t.name: t for t in FRAMING_TABLES + VALIDATION_TABLES})
 
