@@ -114,7 +114,10 @@ def test_sample_is_seeded_stratified_blind_and_weighted(run, tmp_path):
                                        f"detected:{CA}": {"stratum_size": 3, "stratum_sample": 3},
                                        "none": {"stratum_size": 21, "stratum_sample": 6}}
     assert key.groupby("stratum").size().to_dict() == {f"detected:{TV}": 6, f"detected:{CA}": 3, "none": 6}
-    assert np.allclose(key["weight"].astype(float), key["stratum_size"].astype(int) / key["stratum_sample"].astype(int))
+    assert np.allclose(key["weight"].astype(float), key["cell_size"].astype(int) / key["cell_sample"].astype(int))
+    # the weights of a stratum add up to its size (each cell stands for all its sentences)
+    sums = key.assign(w=key["weight"].astype(float)).groupby("stratum").agg(w=("w", "sum"), n=("stratum_size", "first"))
+    assert np.allclose(sums["w"], sums["n"].astype(int))
     # writers take turns in every stratum; the short sentence is never drawn
     assert key.groupby(["stratum", "author"]).size().groupby("stratum").agg(["min", "max"]).to_dict("list") == \
         {"min": [1, 2, 2], "max": [1, 2, 2]}
@@ -166,15 +169,17 @@ def test_a_sheet_filled_with_the_detectors_calls_scores_one(run, tmp_path, capsy
 
 
 def test_weighted_scores_by_hand(run, tmp_path):
-    """Violence stratum: 9 sentences, 2 reviewed (weight 4.5): one right (tp), one false alarm
-    (fp). None stratum: 21 sentences, 4 drawn, 3 reviewed (weight 7): one the detector missed
-    (fn), two right (tn), one left empty. Weighted: tp 4.5, fp 4.5, fn 7, tn 14."""
-    key_rows = [["k1", "000000000000", 0, "Ann Writer", f"detected:{TV}", 9, 2, 4.5, TV],
-                ["k2", "000000000001", 1, "Bob Writer", f"detected:{TV}", 9, 2, 4.5, TV],
-                ["k3", "000000000000", 5, "Ann Writer", "none", 21, 4, 5.25, ""],
-                ["k4", "000000000001", 6, "Bob Writer", "none", 21, 4, 5.25, ""],
-                ["k5", "000000000002", 7, "unattributed", "none", 21, 4, 5.25, ""],
-                ["k6", "000000000002", 8, "unattributed", "none", 21, 4, 5.25, ""]]
+    """Weights are per cell (stratum x writer): N_hw / reviewed rows of the cell. Violence
+    stratum: Ann's cell 4 sentences, Bob's 5, one drawn from each (weights 4 and 5): one right
+    (tp), one false alarm (fp). None stratum: Ann 6 and Bob 5 sentences, one drawn each (weights
+    6, 5), unattributed 10 with two drawn of which one reviewed (weight 10): one the detector
+    missed (fn), two right (tn), one left empty. Weighted: tp 4, fp 5, fn 6, tn 15."""
+    key_rows = [["k1", "000000000000", 0, "Ann Writer", f"detected:{TV}", 9, 2, 4, 1, 4.0, TV],
+                ["k2", "000000000001", 1, "Bob Writer", f"detected:{TV}", 9, 2, 5, 1, 5.0, TV],
+                ["k3", "000000000000", 5, "Ann Writer", "none", 21, 4, 6, 1, 6.0, ""],
+                ["k4", "000000000001", 6, "Bob Writer", "none", 21, 4, 5, 1, 5.0, ""],
+                ["k5", "000000000002", 7, "unattributed", "none", 21, 4, 10, 2, 5.0, ""],
+                ["k6", "000000000002", 8, "unattributed", "none", 21, 4, 10, 2, 5.0, ""]]
     key = _write_sheet(tmp_path / "key.csv", list(review.KEY_COLUMNS), key_rows)
     marks = {"k1": (TV,), "k2": (), "k3": (TV,), "k4": (), "k5": ()}
     header = ["review_id", "article_id", "sent_id", *FRAME_NAMES, "note"]
@@ -186,16 +191,16 @@ def test_weighted_scores_by_hand(run, tmp_path):
 
     coded = review.review_coded(run, sheet, key)
     assert list(coded["review_id"]) == ["k1", "k2", "k3", "k4", "k5"]
-    assert list(coded["weight"]) == [4.5, 4.5, 7.0, 7.0, 7.0]
+    assert list(coded["weight"]) == [4.0, 5.0, 6.0, 5.0, 10.0]
     assert list(coded["author"]) == ["Ann Writer", "Bob Writer", "Ann Writer", "Bob Writer", schema.UNATTRIBUTED]
     assert coded.loc[4, "reference"] == () and coded.loc[0, "predicted"] == (TV,)
     scores = review.score_review(coded, FRAME_NAMES, n_boot=200, seed=1).set_index("frame")
     tv = scores.loc[TV]
-    assert tv["precision"] == pytest.approx(0.5)
-    assert tv["recall"] == tv["sensitivity"] == pytest.approx(4.5 / 11.5)  # unweighted it would be 1/2
-    assert tv["f1"] == pytest.approx(9 / (9 + 4.5 + 7))  # unweighted: 2/4
-    assert tv["specificity"] == pytest.approx(14 / 18.5)
-    assert tv["support_weighted"] == pytest.approx(11.5)
+    assert tv["precision"] == pytest.approx(4 / 9)  # unweighted it would be 1/2
+    assert tv["recall"] == tv["sensitivity"] == pytest.approx(4 / 10)  # unweighted: 1/2
+    assert tv["f1"] == pytest.approx(8 / (8 + 5 + 6))  # unweighted: 2/4
+    assert tv["specificity"] == pytest.approx(15 / 20)
+    assert tv["support_weighted"] == pytest.approx(10)
     assert (tv["tp"], tv["fp"], tv["fn"], tv["n_reviewed"]) == (1, 1, 1, 5)
     assert 0 <= tv["f1_ci_low"] <= tv["f1"] <= tv["f1_ci_high"] <= 1
     assert np.isnan(scores.loc[CA, "precision"]) and scores.loc[CA, "f1"] == 0  # never given, never marked

@@ -46,27 +46,31 @@ def rogan_gladen(p, se, sp):
 
 
 def error_rate_draws(reference: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]],
-                     frame_names: Sequence[str] = FRAME_NAMES, n_boot: int = 1000,
-                     seed: int = 2024) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     frame_names: Sequence[str] = FRAME_NAMES, n_boot: int = 1000, seed: int = 2024,
+                     weights: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(se, sp, se draws, sp draws): per frame, the detector's sensitivity and specificity on
     the gold sentences, and ``n_boot`` draws of each from resampled sentences (draws x frames;
-    NaN where a draw has no positive, or no negative, gold sentence for the frame)."""
+    NaN where a draw has no positive, or no negative, gold sentence for the frame).
+    ``weights``: each sentence's sampling weight (a review sample drawn by strata,
+    ``helpers.review``): the rates are then weighted back to the corpus."""
     gold, pred = _indicators(reference, frame_names), _indicators(predicted, frame_names)
+    w = np.ones(len(gold)) if weights is None else np.asarray(weights, dtype=float)
 
-    def rates(g: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pos, neg = g.sum(axis=-2), (~g).sum(axis=-2)
+    def rates(g: np.ndarray, p: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        wc = w[:, None]
+        pos, neg = (g * wc).sum(axis=0), (~g * wc).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.where(pos > 0, (g & p).sum(axis=-2) / np.where(pos > 0, pos, 1), np.nan)
-            sp = np.where(neg > 0, (~g & ~p).sum(axis=-2) / np.where(neg > 0, neg, 1), np.nan)
+            se = np.where(pos > 0, ((g & p) * wc).sum(axis=0) / np.where(pos > 0, pos, 1), np.nan)
+            sp = np.where(neg > 0, ((~g & ~p) * wc).sum(axis=0) / np.where(neg > 0, neg, 1), np.nan)
         return se, sp
 
-    se, sp = rates(gold, pred)
+    se, sp = rates(gold, pred, w)
     n = len(gold)
     rows = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
     se_draws = np.empty((n_boot, len(frame_names)))
     sp_draws = np.empty((n_boot, len(frame_names)))
     for b in range(n_boot):  # one draw at a time: n_boot x n x frames booleans would be large
-        se_draws[b], sp_draws[b] = rates(gold[rows[b]], pred[rows[b]])
+        se_draws[b], sp_draws[b] = rates(gold[rows[b]], pred[rows[b]], w[rows[b]])
     return se, sp, se_draws, sp_draws
 
 
@@ -80,12 +84,14 @@ def corrected_shares(
     n_boot: int = 1000,
     seed: int = 2024,
     level: float = 0.95,
+    weights: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Per writer and frame: the raw share of sentences marked (``voice``, all sentences, as in
     ``framing.frames_table``) and the Rogan-Gladen corrected share, each with a percentile
     interval (raw: the two-stage bootstrap; corrected: the double bootstrap of the module
-    docstring), and the frame's sensitivity and specificity on the gold."""
-    se, sp, se_draws, sp_draws = error_rate_draws(reference, predicted, frame_names, n_boot, seed)
+    docstring), and the frame's sensitivity and specificity on the gold (``weights``: the
+    gold sentences' sampling weights, for a review sample of the user's own corpus)."""
+    se, sp, se_draws, sp_draws = error_rate_draws(reference, predicted, frame_names, n_boot, seed, weights)
     base = sentences if voice == "all" else sentences[sentences["has_own_text"]]
     column = f"frames_{voice}"
     tail = (1 - level) / 2

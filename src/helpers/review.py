@@ -33,15 +33,16 @@ Decisions:
   shared among the others; the last few sentences go to the largest strata. Every stratum gets at
   least ``MIN_PER_STRATUM`` sentences (or all it has), else ``--n`` is too small.
 * Within a stratum, writers take turns (sorted names; each writer's sentences shuffled with the
-  seed), so no prolific writer fills a stratum. The weights treat the draw as random within the
-  stratum (weight = N_h / n_h); where the detector errs differently for different writers, this
-  leans towards the writers with few sentences.
+  seed), so no prolific writer fills a stratum. The draw is therefore random within each cell
+  (stratum x writer), not within the stratum, and the weights are the cells': a sentence stands
+  for N_hw / n_hw sentences (N_hw the cell's sentences, n_hw those drawn), which adds up to N_h
+  over the stratum and keeps a writer with few sentences from weighing like a prolific one.
 * Blind: the sheet holds no detector call and no stratum, and its rows are shuffled (seeded);
   review ids are given in sheet order.
 * A frame cell is ``1``, ``0`` or empty (surrounding spaces ignored); empty counts as 0 when the
   row has another frame cell filled or a note. A row with every frame cell and the note empty was
-  not reviewed and is skipped (counted). Weights use the reviewed rows: N_h / r_h, with r_h the
-  reviewed rows of the stratum (= N_h / n_h for a fully reviewed sheet).
+  not reviewed and is skipped (counted). Weights use the reviewed rows: N_hw / r_hw, with r_hw the
+  reviewed rows of the cell (= N_hw / n_hw for a fully reviewed sheet).
 * The detector's frames are read from the run at scoring time (``sentence_frames``, voice
   ``all``): the reviewer codes whole sentences. Without a key every row weighs 1 (stratum
   ``all``): a sheet made from an existing gold.
@@ -77,7 +78,7 @@ SHEET_NAME, KEY_NAME, CODEBOOK_NAME, SCORES_NAME = "review_sheet.csv", "review_k
 ID_COLUMNS = ("review_id", "article_id", "sent_id")
 TEXT_COLUMNS = ("title", "context", "sentence")
 KEY_COLUMNS = ("review_id", "article_id", "sent_id", "author", "stratum", "stratum_size", "stratum_sample",
-               "weight", "detected")
+               "cell_size", "cell_sample", "weight", "detected")
 MARKS = {"": None, "0": False, "1": True}
 _FRAME_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # lower_snake_case, as frame names are
 
@@ -198,9 +199,12 @@ def draw_sample(out_dir: str | Path, n: int = 200, seed: int = 2024,
             rows = _draw(pool[pool["stratum"] == h], alloc[h], rng)
             picked.append(pool.loc[rows].assign(stratum_size=sizes[h], stratum_sample=alloc[h]))
     sample = pd.concat(picked).iloc[rng.permutation(sum(alloc.values()))].reset_index(drop=True)
+    cells = pool.groupby(["stratum", "author"]).size().rename("cell_size")
+    sample = sample.join(cells, on=["stratum", "author"])
+    sample["cell_sample"] = sample.groupby(["stratum", "author"])["sent_id"].transform("size")
     width = max(4, len(str(len(sample))))
     sample.insert(0, "review_id", [f"r{i + 1:0{width}d}" for i in range(len(sample))])
-    sample["weight"] = sample["stratum_size"] / sample["stratum_sample"]
+    sample["weight"] = sample["cell_size"] / sample["cell_sample"]
     sample["detected"] = sample["detected"].map(";".join)
     key = sample[list(KEY_COLUMNS)]
 
@@ -331,7 +335,7 @@ def read_key(path: str | Path) -> pd.DataFrame:
     missing = [c for c in KEY_COLUMNS if c not in key.columns]
     if missing:
         raise ReviewError(f"{path}, line 1: missing column(s) {missing}")
-    for name in ("sent_id", "stratum_size", "stratum_sample"):
+    for name in ("sent_id", "stratum_size", "stratum_sample", "cell_size", "cell_sample"):
         bad = ~key[name].str.fullmatch(r"\d+")
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -340,7 +344,8 @@ def read_key(path: str | Path) -> pd.DataFrame:
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise ReviewError(f"{path}, line {i + 2}, column 'review_id': {key['review_id'].iloc[i]!r} appears twice")
-    return key.astype({"sent_id": "int64", "stratum_size": "int64", "stratum_sample": "int64"})
+    return key.astype({"sent_id": "int64", "stratum_size": "int64", "stratum_sample": "int64", "cell_size": "int64",
+                       "cell_sample": "int64"})
 
 
 def _review(out_dir: str | Path, sheet: str | Path, key: str | Path | None = None,
@@ -361,7 +366,8 @@ def _review(out_dir: str | Path, sheet: str | Path, key: str | Path | None = Non
                               f"is not in the run's sentences ({sentences_path})")
     authors = dict(zip(*_authors(processed)[["article_id", "author"]].to_numpy().T))
     if key is None:
-        rows = rows[rows["reviewed"]].assign(stratum="all", stratum_size=int(rows["reviewed"].sum()))
+        rows = rows[rows["reviewed"]].assign(stratum="all", stratum_size=int(rows["reviewed"].sum()), author_key="all",
+                                             cell_size=int(rows["reviewed"].sum()))
     else:
         key = Path(key)
         k = read_key(key).set_index("review_id")
@@ -376,15 +382,16 @@ def _review(out_dir: str | Path, sheet: str | Path, key: str | Path | None = Non
         dropped = len(set(k.index) - set(rows["review_id"]))
         if dropped:
             notes.append(f"{dropped} row(s) of the key are not in the sheet: counted as not reviewed")
-        rows = rows[rows["reviewed"]].join(k[["stratum", "stratum_size"]], on="review_id")
+        rows = rows[rows["reviewed"]].join(k[["stratum", "stratum_size", "cell_size"]], on="review_id")
+        rows = rows.assign(author_key=rows["review_id"].map(k["author"]))
         sizes = k.groupby("stratum")["stratum_size"].first()
         for h in sorted(set(sizes.index) - set(rows["stratum"])):
             notes.append(f"stratum {h}: none of its rows reviewed; its {sizes[h]} sentences are left out of the scores")
-    reviewed = rows.groupby("stratum")["review_id"].transform("size")
+    reviewed = rows.groupby(["stratum", "author_key"])["review_id"].transform("size")
     detected = _detected(processed, frame_names, frames_file)
     coded = rows.assign(
         predicted=[detected.get((a, s), ()) for a, s in zip(rows["article_id"], rows["sent_id"])],
-        weight=(rows["stratum_size"] / reviewed).astype(float),
+        weight=(rows["cell_size"] / reviewed).astype(float),
         author=rows["article_id"].map(authors).fillna(schema.UNATTRIBUTED),
     )
     if key is not None:
