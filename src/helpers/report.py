@@ -24,14 +24,16 @@ Decisions, and why:
   pandas' ``DataFrame`` HTML escapes cell values, but code may still emit
   HTML built from data (``Styler``, ``IPython.display.HTML``/``Markdown``), so
   every HTML and markdown output, and every markdown cell, goes through an
-  allowlist sanitiser (bleach) that keeps what tables and formatted text
-  need: any other tag (``<script>``, ``<iframe>``, ``<img>``, ``<a>``, ...)
-  is escaped and shows as text, ``on*=`` attributes are dropped, ``<style>``
-  elements are removed. Markdown cells (project prose) may also hold links
-  (never ``javascript:``) and images. JavaScript and widget outputs are
-  replaced by a note. Behind that, every page carries a
-  Content-Security-Policy (``CSP``) that forbids all scripts and all network
-  fetches, so anything that slipped through could still not run.
+  allowlist sanitiser (nh3, the Rust ammonia library) that keeps what tables
+  and formatted text need: any other tag (``<script>``, ``<iframe>``,
+  ``<img>``, ``<a>``, ...) is escaped first, as written, and shows as text
+  (nh3 alone would delete it), ``on*=`` attributes are dropped, ``style=""``
+  keeps harmless properties only, ``<style>`` elements are removed. Markdown
+  cells (project prose) may also hold links (never ``javascript:``) and
+  images. JavaScript and widget outputs are replaced by a note. Behind that,
+  every page carries a Content-Security-Policy (``CSP``) that forbids all
+  scripts and all network fetches, so anything that slipped through could
+  still not run.
 * Code is shown by default (the report is the published record and the code
   cells are short calls into ``src/helpers``); ``--hide-code`` drops code
   cells' input and the prompts for readers who only want the results.
@@ -48,6 +50,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
+import html as html_lib
 import os
 import re
 import struct
@@ -56,9 +60,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import bleach
 import nbformat
-from bleach.css_sanitizer import CSSSanitizer
+import nh3
 
 from . import paths as P
 from .io import atomic_path, read_yaml
@@ -112,16 +115,132 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
     "ol": ["start", "type"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})  # relative links are always allowed
-_CSS = CSSSanitizer()  # style="" attributes keep only harmless properties (no position, no url())
+# style="" attributes keep only these properties: the ones bleach's CSSSanitizer allowed by
+# default (its ALLOWED_CSS_PROPERTIES and ALLOWED_SVG_PROPERTIES), so no position and no
+# background-image; a declaration whose value calls a function other than a colour, calc()
+# or var() is dropped too (no url(), image-set(), expression()).
+ALLOWED_CSS_PROPERTIES = frozenset(
+    {
+        "azimuth", "background-color", "border-bottom-color", "border-collapse",
+        "border-color", "border-left-color", "border-right-color", "border-top-color",
+        "clear", "color", "cursor", "direction", "display", "elevation", "float", "font",
+        "font-family", "font-size", "font-style", "font-variant", "font-weight", "height",
+        "letter-spacing", "line-height", "overflow", "pause", "pause-after", "pause-before",
+        "pitch", "pitch-range", "richness", "speak", "speak-header", "speak-numeral",
+        "speak-punctuation", "speech-rate", "stress", "text-align", "text-decoration",
+        "text-indent", "unicode-bidi", "vertical-align", "voice-family", "volume",
+        "white-space", "width",
+        # SVG presentation properties
+        "fill", "fill-opacity", "fill-rule", "stroke", "stroke-linecap", "stroke-linejoin",
+        "stroke-opacity", "stroke-width",
+    }
+)
+CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla", "calc", "var"})
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.S | re.I)
 
+# nh3 removes a tag it does not allow (keeping its text); this project shows it as text
+# instead. So, before nh3, every start or end tag is found as an HTML5 tokenizer finds it
+# (a quoted attribute value may hold ">") and one whose name is not allowed gets its "<"
+# and ">" written as entities: the parser behind it sees text. Comments, doctypes and other
+# "<!...>" or "<?...>" constructs are stepped over (nh3 removes them). No raw-text element
+# (script, style, textarea, title, ...) is allowed, so what follows an escaped "<script>"
+# is ordinary markup to this scan and to nh3 alike. nh3 still removes anything it let by.
+_RAW_TEXT_TAGS = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed",
+                            "noframes", "noscript", "plaintext"})
+if MARKDOWN_TAGS & _RAW_TEXT_TAGS:
+    raise RuntimeError(f"the scan below cannot allow raw-text tags: {sorted(MARKDOWN_TAGS & _RAW_TEXT_TAGS)}")
+_SP = "\t\n\f\r "
+_ATTRIBUTES = (
+    rf"(?:[{_SP}/]++|[^{_SP}/>][^{_SP}/>=]*+"
+    rf"(?:[{_SP}]*+=[{_SP}]*+(?:\"[^\"]*+\"|'[^']*+'|[^{_SP}>\"'][^{_SP}>]*+|(?=>))|(?![{_SP}]*=)))*+"
+)
+_TAG = re.compile(rf"</?([a-zA-Z][^{_SP}/>]*+){_ATTRIBUTES}>")
+_UNCLOSED_TAG = re.compile(r"</?[a-zA-Z]")  # no ">" ends it: it runs to the end of the input
+_NOT_A_TAG = re.compile(r"<!--(?:>|->|.*?--!?>|.*\Z)|<[!?][^>]*+(?:>|\Z)", re.S)
+_NOT_AN_END_TAG = re.compile(r"</(?!>)[^>]*+(?:>|\Z)")  # "</ b>", "</3>": a parser drops them, bleach showed them
 
-def sanitize_output_html(html: str) -> str:
-    """Clean HTML produced by notebook code: disallowed markup is escaped and shows as text."""
-    return bleach.clean(
-        _STYLE_ELEMENT.sub("", str(html)), tags=OUTPUT_TAGS, attributes=ALLOWED_ATTRIBUTES,
-        protocols=ALLOWED_PROTOCOLS, strip=False, strip_comments=True, css_sanitizer=_CSS,
-    )
+
+def _to_text(markup: str) -> str:
+    return markup.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_disallowed_tags(html: str, allowed: frozenset[str]) -> str:
+    """``html`` with every tag whose name is not in ``allowed`` turned into text (as written)."""
+    parts: list[str] = []
+    done = pos = 0
+    while (pos := html.find("<", pos)) >= 0:
+        if m := _TAG.match(html, pos):
+            if m.group(1).lower() not in allowed:
+                parts += (html[done:pos], _to_text(m.group(0)))
+                done = m.end()
+            pos = m.end()
+        elif _UNCLOSED_TAG.match(html, pos):
+            parts += (html[done:pos], _to_text(html[pos:]))
+            done = pos = len(html)
+        elif m := _NOT_A_TAG.match(html, pos):
+            pos = m.end()
+        elif m := _NOT_AN_END_TAG.match(html, pos):
+            parts += (html[done:pos], _to_text(m.group(0)))
+            done = pos = m.end()
+        else:  # a "<" that starts nothing is text already
+            pos += 1
+    parts.append(html[done:])
+    return "".join(parts)
+
+
+# nh3 parses a style="" value with a CSS parser and keeps the allowed properties, written
+# compactly ("color:red;text-align:right"); that is then rewritten "color: red; text-align: right;".
+_STYLE_CLEANER = nh3.Cleaner(
+    tags={"span"}, attributes={"span": {"style"}}, filter_style_properties=set(ALLOWED_CSS_PROPERTIES),
+    link_rel=None,
+)
+_CLEANED_STYLE = re.compile(r'<span style="([^"]*)"></span>')
+_CSS_FUNCTION = re.compile(r"([-\w]*)\(")
+
+
+def _split_css(text: str, sep: str, maxsplit: int = -1) -> list[str]:
+    """``text`` split at ``sep`` outside strings and parentheses."""
+    pieces: list[str] = []
+    start, depth, quote, i = 0, 0, "", 0
+    while i < len(text) and maxsplit != len(pieces):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+        elif c == sep and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+@functools.lru_cache(maxsize=4096)
+def clean_style(style: str) -> str | None:
+    """The harmless declarations of a style="" value ("color: red;"), None when none is left."""
+    m = _CLEANED_STYLE.fullmatch(_STYLE_CLEANER.clean(f'<span style="{html_lib.escape(style)}"></span>'))
+    kept = []
+    for declaration in _split_css(html_lib.unescape(m.group(1)), ";") if m else []:
+        pieces = _split_css(declaration, ":", maxsplit=1)
+        if len(pieces) != 2 or not pieces[1].strip() or "\\" in pieces[1]:
+            continue
+        if any(f.lower() not in CSS_FUNCTIONS for f in _CSS_FUNCTION.findall(pieces[1])):
+            continue
+        kept.append(f"{pieces[0].strip()}: {pieces[1].strip()};")
+    return " ".join(kept) or None
+
+
+def _output_attribute(tag: str, name: str, value: str) -> str | None:
+    """nh3's attribute_filter for outputs: an allowed attribute's value, or None to drop it."""
+    return clean_style(value) if name == "style" else value
 
 
 def _markdown_attribute(tag: str, name: str, value: str) -> bool:
@@ -134,12 +253,35 @@ def _markdown_attribute(tag: str, name: str, value: str) -> bool:
     return True
 
 
+def _markdown_attribute_filter(tag: str, name: str, value: str) -> str | None:
+    return _output_attribute(tag, name, value) if _markdown_attribute(tag, name, value) else None
+
+
+def _nh3_attributes(tags: frozenset[str]) -> dict[str, set[str]]:
+    return {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items() if tag == "*" or tag in tags}
+
+
+# link_rel=None: links are left as written (no rel="noopener noreferrer" added).
+_OUTPUT_CLEANER = nh3.Cleaner(
+    tags=set(OUTPUT_TAGS), attributes=_nh3_attributes(OUTPUT_TAGS), url_schemes=set(ALLOWED_PROTOCOLS),
+    strip_comments=True, link_rel=None, attribute_filter=_output_attribute,
+)
+_MARKDOWN_CLEANER = nh3.Cleaner(
+    tags=set(MARKDOWN_TAGS), attributes=_nh3_attributes(MARKDOWN_TAGS),
+    url_schemes=set(ALLOWED_PROTOCOLS | {"data"}), strip_comments=True, link_rel=None,
+    attribute_filter=_markdown_attribute_filter,
+)
+
+
+def sanitize_output_html(html: str) -> str:
+    """Clean HTML produced by notebook code: disallowed markup is escaped and shows as text."""
+    text = _STYLE_ELEMENT.sub("", str(html))
+    return _OUTPUT_CLEANER.clean(escape_disallowed_tags(text, OUTPUT_TAGS))
+
+
 def sanitize_markdown_html(html: str) -> str:
     """Clean HTML rendered from a markdown cell (as outputs, plus links and images)."""
-    return bleach.clean(
-        str(html), tags=MARKDOWN_TAGS, attributes=_markdown_attribute,
-        protocols=ALLOWED_PROTOCOLS | {"data"}, strip=False, strip_comments=True, css_sanitizer=_CSS,
-    )
+    return _MARKDOWN_CLEANER.clean(escape_disallowed_tags(str(html), MARKDOWN_TAGS))
 
 
 # --- notebook pages ----------------------------------------------------------
