@@ -273,8 +273,32 @@ def rendered_report(tmp_path_factory) -> Path:
     else:
         make_demo_figures(paths.figures_dir)
     make_hostile_notebook(paths.executed_notebooks_dir / "99-hostile.ipynb")
+    add_evidence_with_hostile_text(project, paths)
     report.build_report(out)
     return out
+
+
+HOSTILE_EVIDENCE = 'The MEK <script>alert(1)</script> was <img src=x onerror=alert(1)> called "a <b>cult</b>".'
+
+
+def add_evidence_with_hostile_text(project, paths) -> None:
+    """The committed run's evidence and articles, plus one article by "Hostile Writer" whose
+    scraped text carries markup, with a frame's evidence pointing into it."""
+    import pandas as pd
+
+    from helpers import schema
+    from helpers.io import read_table, write_parquet
+
+    paths.processed_dir.mkdir(parents=True, exist_ok=True)
+    articles = read_table(project.articles, schema.ARTICLES)
+    evidence = read_table(project.processed_dir / "evidence.parquet", schema.EVIDENCE)
+    extra = articles.iloc[[0]].assign(article_id="ffffffffffff", author="Hostile Writer", text=HOSTILE_EVIDENCE,
+                                      n_words=len(HOSTILE_EVIDENCE.split()))
+    row = evidence.iloc[[0]].assign(author="Hostile Writer", kind="frame", category="cult_abuse",
+                                    article_id="ffffffffffff", sent_id=0, start_char=0, end_char=len(HOSTILE_EVIDENCE),
+                                    cue_spans="4-7", cue="MEK")
+    write_parquet(pd.concat([articles, extra], ignore_index=True), paths.articles, schema.ARTICLES)
+    write_parquet(pd.concat([evidence, row], ignore_index=True), paths.processed_dir / "evidence.parquet", schema.EVIDENCE)
 
 
 def report_pages(out: Path) -> list[Path]:
@@ -317,6 +341,21 @@ def test_hostile_markup_shows_as_text_in_the_browser(browser, rendered_report, t
     assert "<script>alert(1)</script>" in result["text"]
     assert "onerror=alert(1)" in result["text"]
     assert "Mujahedin-e Khalq" in result["text"]
+
+
+def test_evidence_pages_are_linked_and_show_scraped_markup_as_text(browser, rendered_report, tmp_path):
+    html = report.html_dir(rendered_report)
+    pages = sorted(html.glob("evidence-*.html"))
+    assert any(p.name == "evidence-hostile-writer.html" for p in pages) and len(pages) >= 5
+    index = (html / "index.html").read_text(encoding="utf-8")
+    for page in pages:  # from the index, and from a figure's caption to the writer's frames
+        assert f'href="{page.name}"' in index and f'href="{page.name}#frame"' in index
+    result = check_page(browser, html / "evidence-hostile-writer.html", tmp_path / "evidence.png")
+    assert not result["dialogs"] and not result["errors"] and result["n_scripts"] == 0
+    assert "<script>alert(1)</script>" in result["text"] and "onerror=alert(1)" in result["text"]
+    assert "<b>cult</b>" in result["text"]  # the page's own <b> is text; the cue's bold is markup
+    rubin = check_page(browser, html / "evidence-michael-rubin.html", tmp_path / "rubin.png")
+    assert "intelligence_credibility" in rubin["text"] and "shown" in rubin["text"]
 
 
 def test_the_harness_catches_a_page_that_runs_script(browser, tmp_path):

@@ -88,3 +88,29 @@ def test_sample_rows_is_bounded_seeded_and_in_order():
     a, b = E.sample_rows(rows, 7, seed=1), E.sample_rows(rows, 7, seed=1)
     assert len(a) == 7 and a.equals(b) and a["x"].is_monotonic_increasing
     assert len(E.sample_rows(rows.head(3), 7)) == 3
+
+
+def test_report_evidence_pages_are_bounded_and_give_the_full_counts(tmp_path):
+    import re
+
+    from markupsafe import escape
+
+    from helpers import evidence_report, report
+
+    paths = run_paths(DEFAULT_RAW_DIR, PROJ_ROOT)
+    written = {}
+    pages = evidence_report.build_pages(paths, tmp_path, report.CSP, report.sanitize_output_html,
+                                        lambda path, text: written.__setitem__(path.name, text), per_category=2)
+    table = read_table(paths.processed_dir / "evidence.parquet", schema.EVIDENCE)
+    assert [p.author for p in pages] == sorted(table["author"].unique())
+    page = next(p for p in pages if p.author == "Michael Rubin")
+    html = written[page.href]
+    assert str(escape(report.CSP)) in html and "<script" not in html
+    sections = re.findall(r'<h3 id="([^"]+)">.*?(\d+) passage\(s\).*?</h3>\s*<ol class="passages">(.*?)</ol>', html, re.S)
+    rubin = table[table["author"] == "Michael Rubin"]
+    assert len(sections) == rubin.groupby(["kind", "category"]).ngroups
+    for anchor_id, total, items in sections:
+        assert items.count("<li>") == min(2, int(total))
+    frames = rubin[rubin["kind"] == "frame"].groupby("category").size()
+    shown = {a.split("frame-", 1)[1]: int(t) for a, t, _ in sections if a.startswith("frame-")}
+    assert shown == {evidence_report.anchor(c): n for c, n in frames.items()}

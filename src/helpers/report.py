@@ -56,13 +56,14 @@ import os
 import re
 import struct
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import nh3
 
+from . import evidence_report
 from . import paths as P
 from .io import atomic_path, read_yaml
 
@@ -361,6 +362,7 @@ class Figure:
     width: int
     height: int
     links: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, relative href)
+    evidence: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (writer, href of their evidence)
 
 
 def png_size(data: bytes, path: Path) -> tuple[int, int]:
@@ -435,8 +437,10 @@ def intro_html() -> str:
     return sanitize_markdown_html(mistune.html(text))
 
 
-def render_index(pages: list[dict[str, str]], figures: list[Figure], hide_code: bool = False) -> str:
-    """The report's front page. ``pages``: dicts with href, title, notebook."""
+def render_index(pages: list[dict[str, str]], figures: list[Figure], hide_code: bool = False,
+                 evidence_pages: list | None = None) -> str:
+    """The report's front page. ``pages``: dicts with href, title, notebook; ``evidence_pages``:
+    the writers' evidence pages (``helpers.evidence_report.EvidencePage``)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -454,6 +458,7 @@ def render_index(pages: list[dict[str, str]], figures: list[Figure], hide_code: 
         figures=figures,
         pages=pages,
         hide_code=hide_code,
+        evidence_pages=evidence_pages or [],
     )
 
 
@@ -480,8 +485,10 @@ def html_dir(out_dir: str | Path = ".") -> Path:
     return P.run_paths(out_dir=out_dir).reports_dir / "html"
 
 
-def build_report(out_dir: str | Path = ".", hide_code: bool = False) -> list[Path]:
-    """Render every executed notebook under ``out_dir`` plus the index; return the pages written.
+def build_report(out_dir: str | Path = ".", hide_code: bool = False,
+                 evidence_n: int = evidence_report.DEFAULT_PER_CATEGORY) -> list[Path]:
+    """Render every executed notebook under ``out_dir``, the writers' evidence pages (at most
+    ``evidence_n`` passages per writer and category) and the index; return the pages written.
 
     Pages left from notebooks that no longer exist are removed, so the folder
     always matches the notebooks.
@@ -507,8 +514,12 @@ def build_report(out_dir: str | Path = ".", hide_code: bool = False) -> list[Pat
         _write(page, html)
         written.append(page)
         pages.append({"href": page.name, "title": notebook_title(nb, notebook.stem), "notebook": notebook.name})
+    evidence_pages = evidence_report.build_pages(paths, target, CSP, sanitize_output_html, _write, per_category=evidence_n)
+    written += [target / p.href for p in evidence_pages]
+    figures = [replace(f, evidence=tuple(evidence_report.figure_links(f.slug, evidence_pages)))
+               for f in collect_figures(paths.figures_dir)]
     index = target / INDEX_NAME
-    _write(index, render_index(pages, collect_figures(paths.figures_dir), hide_code))
+    _write(index, render_index(pages, figures, hide_code, evidence_pages))
     written.append(index)
     for stale in sorted(set(target.glob("*.html")) - set(written)):
         stale.unlink()
@@ -521,6 +532,9 @@ def build_arg_parser() -> argparse.ArgumentParser:
                     help="root of a run (reads OUT/reports/notebooks, writes OUT/reports/html); default: the project")
     ap.add_argument("--hide-code", action="store_true",
                     help="leave code cells' input and prompts out (outputs and prose only); default: show code")
+    ap.add_argument("--evidence-n", type=int, default=evidence_report.DEFAULT_PER_CATEGORY,
+                    help="passages shown per writer and category on the evidence pages (a seeded sample; "
+                         f"default {evidence_report.DEFAULT_PER_CATEGORY})")
     return ap
 
 
@@ -528,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_arg_parser().parse_args(argv)
     out_dir = P.resolve(args.out_dir, Path.cwd()) if args.out_dir is not None else P.PROJ_ROOT
     try:
-        written = build_report(out_dir, hide_code=args.hide_code)
+        if args.evidence_n < 1:
+            raise ReportError(f"--evidence-n must be at least 1, got {args.evidence_n}")
+        written = build_report(out_dir, hide_code=args.hide_code, evidence_n=args.evidence_n)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
