@@ -201,17 +201,22 @@ def frame_heatmap(frames: pd.DataFrame, order: list[str], voice: str = "all",
     return fig, shown.sort_values(["author", "frame"]).reset_index(drop=True)
 
 
+def _frame_panels(n_frames: int, row_height: float) -> tuple[plt.Figure, list]:
+    """One panel per frame, three to a row, sharing both axes."""
+    ncols = min(3, n_frames)
+    nrows = -(-n_frames // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, row_height * nrows), sharey=True, sharex=True,
+                             squeeze=False)
+    return fig, list(grid.flat)
+
+
 def frame_dots(frames: pd.DataFrame, order: list[str], palette: dict[str, str],
                scope: str = "all_sentences") -> tuple[plt.Figure, pd.DataFrame]:
     """Per frame, each author's share with its 95% interval; filled = all text, open = own voice."""
     data = frames[frames["scope"] == scope]
     authors = [a for a in order if a in set(data["author"])]
     frame_names = sorted(data["frame"].unique())
-    ncols = min(3, len(frame_names))
-    nrows = -(-len(frame_names) // ncols)
-    fig, grid = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, (0.7 + 0.36 * len(authors)) * nrows),
-                             sharey=True, sharex=True, squeeze=False)
-    axes = list(grid.flat)
+    fig, axes = _frame_panels(len(frame_names), 0.7 + 0.36 * len(authors))
     for ax, frame in zip(axes, frame_names):
         for y, author in enumerate(authors):
             for voice, offset, face in (("all", -0.15, palette[author]), ("own", 0.15, "white")):
@@ -244,11 +249,7 @@ def corrected_frame_dots(corrected: pd.DataFrame, order: list[str], palette: dic
     data = corrected.copy()
     authors = [a for a in order if a in set(data["author"])]
     frame_names = list(dict.fromkeys(data["frame"]))
-    ncols = min(3, len(frame_names))
-    nrows = -(-len(frame_names) // ncols)
-    fig, grid = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, (0.9 + 0.32 * len(authors)) * nrows),
-                             sharey=True, sharex=True, squeeze=False)
-    axes = list(grid.flat)
+    fig, axes = _frame_panels(len(frame_names), 0.9 + 0.32 * len(authors))
     for ax, frame in zip(axes, frame_names):
         rates = data[data["frame"] == frame].iloc[0]
         for y, author in enumerate(authors):
